@@ -1,0 +1,422 @@
+"""The ``graphsvc`` command: ingest sources, inspect the store, and read it as a principal.
+
+Errors are one line on stderr and a non-zero exit status, never a traceback (``--debug``
+shows one for internal errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from graphsvc import __version__
+from graphsvc.config import Settings
+from graphsvc.errors import GraphsvcError, InvalidInput, LimitExceeded, NotFound
+from graphsvc.ingest import Ingestor, IngestReport, SourceRegistry
+from graphsvc.model.graph import Entity, Link, Subgraph
+from graphsvc.model.graph import Path as GraphPath
+from graphsvc.model.properties import epoch_seconds, parse_datetime
+from graphsvc.model.schema import Schema
+from graphsvc.policy import Principals, Scope
+from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import LinkFilter
+
+MAX_HOPS = 6
+MAX_RESULTS = 100_000
+PROBLEMS_SHOWN = 50
+EXIT_REJECTED = 1
+EXIT_ERROR = 2
+EXIT_INTERNAL = 70
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphsvc",
+        description="Link-analysis store with provenance and handling on every edge.",
+    )
+    parser.add_argument("--version", action="version", version=f"graphsvc {__version__}")
+    parser.add_argument(
+        "--store", help="SQLite store file (env GRAPHSVC_STORE; default data/graph.db)"
+    )
+    parser.add_argument(
+        "--principals",
+        help="principals YAML (env GRAPHSVC_PRINCIPALS; default seed/principals.yaml)",
+    )
+    parser.add_argument("--schema", help="schema directory (env GRAPHSVC_SCHEMA)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="load native JSONL, mapped CSV or a manifest")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--mapping", help="CSV mapping (YAML) for the CSV files given")
+    ingest.add_argument("--source", help="source of records whose provenance names none")
+    ingest.add_argument("--sources", help="source definitions with defaults (env GRAPHSVC_SOURCES)")
+    ingest.add_argument("--batch-size", type=int, default=5000, help="units per transaction")
+    ingest.add_argument("--errors", help="write every rejected record's problems here (JSON lines)")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    stats = commands.add_parser("stats", help="counts of the store, or of what principals see")
+    stats.add_argument("--as", dest="principal", help="count only what this principal sees")
+    stats.add_argument(
+        "--by-principal", action="store_true", help="one line per principal: what each sees"
+    )
+    _format(stats)
+
+    def reader(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--as", dest="principal", required=True, help="principal id")
+        _format(sub)
+        return sub
+
+    def link_filters(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--types", help="link types to follow, comma-separated")
+        sub.add_argument("--since", help="only links dated on or after (ISO date or date-time)")
+        sub.add_argument("--until", help="only links dated on or before (ISO date or date-time)")
+        sub.add_argument("--min-confidence", type=float, help="only links at least this confident")
+
+    expand = reader("expand", "the neighbourhood of entities")
+    expand.add_argument("ids", nargs="+", metavar="ID")
+    expand.add_argument("--hops", type=int, default=1)
+    expand.add_argument("--max-nodes", type=int, default=1000)
+    expand.add_argument("--max-links", type=int, default=5000)
+    link_filters(expand)
+
+    paths = reader("paths", "shortest paths between two entities")
+    paths.add_argument("source", metavar="FROM")
+    paths.add_argument("target", metavar="TO")
+    paths.add_argument("--max-hops", type=int, default=4)
+    paths.add_argument("--limit", type=int, default=5)
+    paths.add_argument("--directed", action="store_true", help="follow directed links forward only")
+    link_filters(paths)
+
+    search = reader("search", "find entities by name or selector")
+    search.add_argument("text")
+    search.add_argument("--type", dest="types", action="append", help="entity type (repeatable)")
+    search.add_argument("--limit", type=int, default=20)
+
+    entity = reader("entity", "one entity, with the source of each value")
+    entity.add_argument("id")
+    entity.add_argument("--links", type=int, default=20, help="how many of its links to list")
+
+    link = reader("link", "one link, with provenance, grading and handling")
+    link.add_argument("id")
+
+    principals = commands.add_parser("principals", help="list the principals")
+    _format(principals)
+    return parser
+
+
+def _format(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--format", choices=["text", "json"], default="text")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except GraphsvcError as exc:
+        print(f"graphsvc: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("graphsvc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the promise: one line, never a traceback
+        if args.debug:
+            raise
+        print(
+            f"graphsvc: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(
+        store=args.store,
+        principals=args.principals,
+        schema=args.schema,
+        sources=getattr(args, "sources", None),
+    )
+    schema = Schema.load(settings.schema)
+    if args.command == "principals":
+        return _principals(args, Principals.load(settings.principals, schema.policy))
+    if args.command == "ingest":
+        return _ingest(args, settings, schema)
+    with EmbeddedStore(settings.store, schema, create=False) as store:
+        if args.command == "stats":
+            return _stats(args, store, settings, schema)
+        principal = Principals.load(settings.principals, schema.policy).get(args.principal)
+        scope = Scope.of(principal, schema.policy)
+        if args.command == "expand":
+            _limit("hops", args.hops, MAX_HOPS)
+            _limit("max-nodes", args.max_nodes, MAX_RESULTS)
+            _limit("max-links", args.max_links, MAX_RESULTS)
+            result = store.expand(
+                scope,
+                args.ids,
+                args.hops,
+                _link_filter(args, schema),
+                args.max_nodes,
+                args.max_links,
+            )
+            _print_subgraph(result, args.format)
+        elif args.command == "paths":
+            _limit("max-hops", args.max_hops, MAX_HOPS)
+            _limit("limit", args.limit, 1000)
+            found = store.paths(
+                scope,
+                args.source,
+                args.target,
+                args.max_hops,
+                _link_filter(args, schema),
+                args.limit,
+                args.directed,
+            )
+            _print_paths(found, args.format)
+        elif args.command == "search":
+            _limit("limit", args.limit, 1000)
+            hits = store.search(scope, args.text, args.types, args.limit)
+            if args.format == "json":
+                _json([h.to_dict() for h in hits])
+            for hit in hits if args.format == "text" else []:
+                print(f"{hit.score:5.1f}  {hit.entity.id:<32} {hit.entity.type:<13} {hit.matched}")
+        elif args.command == "entity":
+            found_entity = store.get_entity(scope, args.id)
+            if found_entity is None:
+                raise _not_found("entity", args.id)
+            links = store.entity_links(scope, args.id, limit=max(args.links, 0))
+            _print_entity(found_entity, links, args.format)
+        elif args.command == "link":
+            found_link = store.get_link(scope, args.id)
+            if found_link is None:
+                raise _not_found("link", args.id)
+            if args.format == "json":
+                _json(found_link.to_dict())
+            else:
+                _print_link_detail(found_link)
+    return 0
+
+
+def _not_found(kind: str, ident: str) -> GraphsvcError:
+    return NotFound(f"no {kind} {ident!r} (or not visible to this principal)")
+
+
+def _limit(name: str, value: int, maximum: int) -> None:
+    if value < 0:
+        raise InvalidInput(f"--{name} must not be negative")
+    if value > maximum:
+        raise LimitExceeded(f"--{name} {value} is over the limit of {maximum}")
+
+
+def _time(value: str | None, option: str, end_of_day: bool = False) -> int | None:
+    if value is None:
+        return None
+    try:
+        canonical = parse_datetime(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=option) from None
+    seconds = epoch_seconds(canonical)
+    if end_of_day and "T" not in canonical:
+        seconds += 86_399
+    return seconds
+
+
+def _link_filter(args: argparse.Namespace, schema: Schema) -> LinkFilter:
+    types = None
+    if args.types:
+        types = frozenset(t.strip() for t in args.types.split(",") if t.strip())
+        for name in types:
+            try:
+                schema.link_type(name)
+            except InvalidInput as exc:
+                raise InvalidInput(exc.message, field="--types") from None
+    return LinkFilter(
+        types=types,
+        since=_time(args.since, "--since"),
+        until=_time(args.until, "--until", end_of_day=True),
+        min_confidence=args.min_confidence,
+    )
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def _ingest(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
+    if args.batch_size < 1:
+        raise InvalidInput("--batch-size must be at least 1")
+    registry = (
+        SourceRegistry.load(settings.sources, schema) if settings.sources else SourceRegistry()
+    )
+    with EmbeddedStore(settings.store, schema, create=True) as store:
+        ingestor = Ingestor(store, registry, batch_size=args.batch_size, progress=not args.quiet)
+        for file in args.files:
+            ingestor.ingest_path(file, args.mapping, args.source)
+        report = ingestor.finish()
+    _print_report(report, args.errors)
+    return EXIT_REJECTED if report.rejected else 0
+
+
+def _print_report(report: IngestReport, errors_path: str | None) -> None:
+    for problem in report.problems[:PROBLEMS_SHOWN]:
+        print(problem, file=sys.stderr)
+    hidden = len(report.problems) - PROBLEMS_SHOWN + report.problems_not_kept
+    if hidden > 0:
+        hint = "" if errors_path else " (use --errors FILE to write them all)"
+        print(f"... and {hidden} more problems{hint}", file=sys.stderr)
+    if errors_path:
+        with Path(errors_path).open("w", encoding="utf-8") as handle:
+            for problem in report.problems:
+                handle.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
+    if len(report.files) > 1:
+        for summary in report.files.values():
+            print(f"{summary.file}: accepted {summary.accepted}, rejected {summary.rejected}")
+    print(f"accepted {report.accepted}, rejected {report.rejected}")
+
+
+def _stats(
+    args: argparse.Namespace, store: EmbeddedStore, settings: Settings, schema: Schema
+) -> int:
+    if args.by_principal:
+        rows = []
+        for principal in Principals.load(settings.principals, schema.policy):
+            counts = store.stats(Scope.of(principal, schema.policy))
+            rows.append(
+                {
+                    "principal": principal.id,
+                    "agency": principal.agency,
+                    "clearance": principal.clearance,
+                    "caveats": sorted(principal.caveats),
+                    "entities": counts.entities,
+                    "links": counts.links,
+                }
+            )
+        if args.format == "json":
+            _json(rows)
+        else:
+            print(
+                f"{'principal':<18} {'agency':<12} {'clearance':<13} {'entities':>9} {'links':>9}"
+            )
+            for row in rows:
+                print(
+                    f"{row['principal']:<18} {row['agency']:<12} {row['clearance']:<13} "
+                    f"{row['entities']:>9} {row['links']:>9}"
+                )
+        return 0
+    scope = None
+    if args.principal:
+        principal = Principals.load(settings.principals, schema.policy).get(args.principal)
+        scope = Scope.of(principal, schema.policy)
+    counts = store.stats(scope)
+    if args.format == "json":
+        _json(counts.to_dict())
+        return 0
+    print(
+        f"store {settings.store}: {counts.entities} entities, {counts.links} links, "
+        f"{counts.records} entity records"
+    )
+    for title, table in (
+        ("entities by type", counts.entities_by_type),
+        ("links by type", counts.links_by_type),
+        ("links by source", counts.links_by_source),
+        ("links by classification", counts.links_by_classification),
+        ("links by handling code", counts.links_by_code),
+    ):
+        print(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in table.items()))
+    return 0
+
+
+def _principals(args: argparse.Namespace, principals: Principals) -> int:
+    rows = [p.model_dump(mode="json") for p in principals]
+    if args.format == "json":
+        _json(rows)
+    else:
+        for p in principals:
+            print(
+                f"{p.id:<18} {p.agency:<12} {p.country}  {p.clearance:<13} "
+                f"caveats={','.join(sorted(p.caveats)) or '-'}  roles={','.join(sorted(p.roles))}"
+            )
+    return 0
+
+
+# -- printing --------------------------------------------------------------------------------------
+
+
+def _json(value: Any, out: TextIO = sys.stdout) -> None:
+    json.dump(value, out, ensure_ascii=False, indent=None)
+    out.write("\n")
+
+
+def _print_subgraph(result: Subgraph, fmt: str) -> None:
+    if fmt == "json":
+        _json(result.to_dict())
+        return
+    print(
+        f"{len(result.nodes)} entities, {len(result.links)} links"
+        + (" (truncated by a limit)" if result.truncated else "")
+    )
+    for node in result.nodes:
+        print(f"  {node.id:<36} {node.type:<13} {node.label}")
+    for link in result.links:
+        print("  " + _link_line(link))
+
+
+def _link_line(link: Link) -> str:
+    arrow = "->" if link.directed else "--"
+    return (
+        f"{link.id}: {link.source_id} -[{link.type}]{arrow} {link.target_id}  "
+        f"{link.handling.classification}/{link.handling.code} {link.provenance.source}"
+        f" {link.grading.source}{link.grading.information}"
+    )
+
+
+def _print_paths(found: list[GraphPath], fmt: str) -> None:
+    if fmt == "json":
+        _json({"paths": [p.to_dict() for p in found]})
+        return
+    if not found:
+        print("no path")
+    for path in found:
+        parts = [path.nodes[0].label]
+        for hop, node in zip(path.hops, path.nodes[1:], strict=True):
+            types = "|".join(sorted({link.type for link in hop}))
+            parts.append(f"-[{types} x{len(hop)}]- {node.label}")
+        print(f"({path.length}) " + " ".join(parts))
+
+
+def _print_entity(entity: Entity, links: list[Link], fmt: str) -> None:
+    if fmt == "json":
+        _json({**entity.to_dict(records=True), "links": [link.to_dict() for link in links]})
+        return
+    print(f"{entity.id}  {entity.type}  {entity.label}")
+    for st in entity.statements:
+        origin = "(identity)" if st.derived else f"[{st.source} {st.record}]"
+        print(f"  {st.property}: {st.value}  {origin}")
+    for ref in entity.records:
+        h = ref.handling
+        print(
+            f"  record {ref.provenance.source}/{ref.provenance.record}: {h.classification} {h.code}"
+        )
+    for link in links:
+        print("  " + _link_line(link))
+
+
+def _print_link_detail(link: Link) -> None:
+    print(_link_line(link))
+    print("  properties: " + json.dumps(link.properties, ensure_ascii=False))
+    print("  provenance: " + json.dumps(link.provenance.to_dict(), ensure_ascii=False))
+    print("  grading:    " + json.dumps(link.grading.to_dict()))
+    print("  handling:   " + json.dumps(link.handling.to_dict(), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,592 @@
+"""CSV mappings: how the columns of a tabular source become entities, links and their fields.
+
+A mapping is YAML, in the spirit of FollowTheMoney mappings::
+
+    source: {name: cdr-fr, country: FR, handling: {...}, grading: {...}}
+    csv: {delimiter: ";"}
+    timezone: Europe/Paris          # naive date-times in this file are local to it
+    record: "{call_id}"             # the row's id in its source (default: file:line)
+    entities:
+      caller: {type: Phone, id: "{caller}"}
+      callee: {type: Phone, id: "{callee}"}
+    links:
+      - type: CALLED
+        from: caller
+        to: callee
+        properties:
+          date: {column: start, format: "%d/%m/%Y %H:%M:%S"}
+          durationSeconds: "{duration}"
+
+Values are written as a literal (``H2``), a template naming columns (``"{first} {last}"``) or
+an object (``{column, template, format, split, map, default}``). A row becomes one unit: its
+entity records and links are stored together or not at all. The whole mapping is checked
+against the schema when loaded, and its columns against the file's header before any row is
+read, so a mistake is reported once, where it is written.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from graphsvc.errors import InvalidInput, InvalidMapping
+from graphsvc.ingest.sources import SourceConfig, SourceRegistry, parse_source
+from graphsvc.model.records import GradingIn, HandlingIn, ProvenanceIn
+from graphsvc.model.schema import PropertySpec, Schema
+from graphsvc.model.text import collapse_spaces, did_you_mean, one_of
+
+_OVERRIDABLE = {
+    "provenance": set(ProvenanceIn.model_fields) - {"source", "record"},
+    "grading": set(GradingIn.model_fields),
+    "handling": set(HandlingIn.model_fields),
+}
+_LIST_FIELDS = {"releasableTo", "caveats"}
+
+
+@dataclass(frozen=True)
+class ValueSpec:
+    """One value of a row: a literal, a column or a template, then optional transformations."""
+
+    literal: Any = None
+    template: str | None = None
+    columns: tuple[str, ...] = ()
+    format: str | None = None
+    split: str | None = None
+    mapping: dict[str, Any] | None = None
+    default: Any = None
+
+    def evaluate(self, row: dict[str, str], *, strict: bool = False) -> Any:
+        """The value for ``row``, or None when absent.
+
+        A template is absent when all its columns are empty, or, when ``strict`` (ids), when
+        any of them is.
+        """
+        if self.template is None:
+            return self.literal
+        values = {c: row.get(c, "").strip() for c in self.columns}
+        empty = [c for c, v in values.items() if not v]
+        if (strict and empty) or (self.columns and len(empty) == len(self.columns)):
+            text = ""
+        else:
+            text = collapse_spaces(self.template.format_map(values))
+        if not text:
+            return self.default
+        if self.mapping is not None:
+            text = self.mapping.get(text, text)
+            if text is None or text == "":
+                return self.default
+        if not isinstance(text, str):
+            return text
+        items: list[str] = [s.strip() for s in text.split(self.split)] if self.split else [text]
+        items = [s for s in items if s]
+        if self.format is not None:
+            items = [_strptime(s, self.format) for s in items]
+        if self.split:
+            return items
+        return items[0] if items else self.default
+
+
+def _strptime(text: str, fmt: str) -> str:
+    try:
+        return datetime.strptime(text, fmt).isoformat()
+    except ValueError:
+        raise InvalidInput(f"{text!r} does not match the date format {fmt!r}") from None
+
+
+def _template_columns(template: str, file: str, where: str) -> tuple[str, ...]:
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise InvalidMapping(f"bad template {template!r}: {exc}", file=file, field=where) from None
+    columns = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name or spec or conversion:
+            raise InvalidMapping(
+                f"bad template {template!r}: write {{column}} with a column name",
+                file=file,
+                field=where,
+            )
+        columns.append(name)
+    return tuple(dict.fromkeys(columns))
+
+
+def parse_value(raw: Any, file: str, where: str) -> ValueSpec:
+    if isinstance(raw, str):
+        if "{" in raw or "}" in raw:
+            return ValueSpec(template=raw, columns=_template_columns(raw, file, where))
+        return ValueSpec(literal=raw)
+    if isinstance(raw, bool | int | float) or raw is None:
+        return ValueSpec(literal=raw)
+    if isinstance(raw, list):
+        return ValueSpec(literal=list(raw))
+    if isinstance(raw, dict):
+        unknown = set(raw) - {"column", "template", "format", "split", "map", "default"}
+        if unknown:
+            raise InvalidMapping(
+                f"unknown keys {sorted(unknown)}; a value takes column, template, format, "
+                "split, map, default",
+                file=file,
+                field=where,
+            )
+        if ("column" in raw) == ("template" in raw):
+            raise InvalidMapping(
+                "give exactly one of 'column' or 'template'", file=file, field=where
+            )
+        template = "{" + str(raw["column"]) + "}" if "column" in raw else str(raw["template"])
+        mapping = raw.get("map")
+        if mapping is not None and not isinstance(mapping, dict):
+            raise InvalidMapping(
+                "'map' must be a mapping of value -> value", file=file, field=where
+            )
+        return ValueSpec(
+            template=template,
+            columns=_template_columns(template, file, where),
+            format=raw.get("format"),
+            split=raw.get("split"),
+            mapping={str(k): v for k, v in mapping.items()} if mapping else None,
+            default=raw.get("default"),
+        )
+    raise InvalidMapping(f"unsupported value {raw!r}", file=file, field=where)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Per-row provenance, grading or handling fields."""
+
+    fields: dict[str, dict[str, ValueSpec]] = field(default_factory=dict)
+
+    def apply(self, record: dict[str, Any], row: dict[str, str]) -> None:
+        for part, values in self.fields.items():
+            target = record.setdefault(part, {})
+            for name, spec in values.items():
+                value = spec.evaluate(row)
+                if value is None:
+                    continue
+                if name in _LIST_FIELDS and isinstance(value, str):
+                    value = [v.strip() for v in value.split(",") if v.strip()]
+                target[name] = value
+
+    def columns(self) -> set[str]:
+        return {
+            c for values in self.fields.values() for spec in values.values() for c in spec.columns
+        }
+
+
+def _overrides(spec: dict[str, Any], file: str, where: str) -> Overrides:
+    fields: dict[str, dict[str, ValueSpec]] = {}
+    for part, allowed in _OVERRIDABLE.items():
+        raw = spec.get(part)
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            raise InvalidMapping(
+                "expected a mapping of field -> value", file=file, field=f"{where}.{part}"
+            )
+        for name in raw:
+            if name not in allowed:
+                raise InvalidMapping(
+                    f"unknown field {name!r}; expected {one_of(sorted(allowed))}"
+                    + did_you_mean(name, allowed),
+                    file=file,
+                    field=f"{where}.{part}",
+                )
+        fields[part] = {
+            name: parse_value(v, file, f"{where}.{part}.{name}") for name, v in raw.items()
+        }
+    return Overrides(fields)
+
+
+@dataclass(frozen=True)
+class EntityMapping:
+    name: str
+    type: str
+    id: ValueSpec
+    properties: dict[str, ValueSpec]
+    optional: bool
+    overrides: Overrides
+    selector_property: str | None
+
+
+@dataclass(frozen=True)
+class LinkMapping:
+    type: str
+    id: ValueSpec | None
+    default_id: str
+    source: str
+    target: str
+    properties: dict[str, ValueSpec]
+    overrides: Overrides
+
+
+@dataclass
+class Mapping:
+    """A compiled CSV mapping."""
+
+    file: str
+    source: SourceConfig
+    entities: dict[str, EntityMapping]
+    links: list[LinkMapping]
+    record: ValueSpec | None
+    overrides: Overrides
+    delimiter: str = ","
+    quotechar: str = '"'
+    encoding: str = "utf-8"
+    timezone: ZoneInfo | None = None
+    property_types: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path, schema: Schema, registry: SourceRegistry) -> Mapping:
+        file = str(path)
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidMapping("mapping file not found", file=file) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InvalidMapping(
+                f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                file=file,
+                line=mark.line + 1 if mark is not None else None,
+            ) from None
+        if not isinstance(data, dict):
+            raise InvalidMapping("expected a mapping at the top level", file=file)
+        return cls.compile(data, schema, registry, file)
+
+    @classmethod
+    def compile(
+        cls, data: dict[str, Any], schema: Schema, registry: SourceRegistry, file: str
+    ) -> Mapping:
+        known = {"source", "csv", "timezone", "record", "entities", "links", *_OVERRIDABLE}
+        unknown = set(data) - known
+        if unknown:
+            raise InvalidMapping(
+                f"unknown keys {sorted(unknown)}; expected some of {sorted(known)}", file=file
+            )
+        source_spec = data.get("source")
+        if isinstance(source_spec, str):
+            source = registry.get(source_spec)
+            if source is None:
+                raise InvalidMapping(
+                    f"source {source_spec!r} is not defined in the sources file"
+                    + did_you_mean(source_spec, registry.sources),
+                    file=file,
+                    field="source",
+                )
+        else:
+            source = parse_source(source_spec, schema, file, "source")
+        csv_options = data.get("csv") or {}
+        if not isinstance(csv_options, dict) or set(csv_options) - {
+            "delimiter",
+            "quotechar",
+            "encoding",
+        }:
+            raise InvalidMapping(
+                "csv takes delimiter, quotechar and encoding", file=file, field="csv"
+            )
+        timezone = None
+        if data.get("timezone"):
+            try:
+                timezone = ZoneInfo(str(data["timezone"]))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise InvalidMapping(
+                    f"unknown time zone {data['timezone']!r}", file=file, field="timezone"
+                ) from None
+
+        raw_entities = data.get("entities") or {}
+        if not isinstance(raw_entities, dict) or not raw_entities:
+            raise InvalidMapping(
+                "expected a mapping of name -> entity", file=file, field="entities"
+            )
+        property_types: dict[tuple[str, str], str] = {}
+        entities: dict[str, EntityMapping] = {}
+        for name, spec in raw_entities.items():
+            where = f"entities.{name}"
+            if not isinstance(spec, dict):
+                raise InvalidMapping("expected a mapping", file=file, field=where)
+            bad = set(spec) - {"type", "id", "properties", "optional", *_OVERRIDABLE}
+            if bad:
+                raise InvalidMapping(f"unknown keys {sorted(bad)}", file=file, field=where)
+            etype_name = str(spec.get("type"))
+            if etype_name not in schema.entities:
+                raise InvalidMapping(
+                    f"unknown entity type {etype_name!r}"
+                    + did_you_mean(etype_name, schema.entities),
+                    file=file,
+                    field=f"{where}.type",
+                )
+            etype = schema.entities[etype_name]
+            if "id" not in spec:
+                raise InvalidMapping(
+                    "missing: the entity's id (or selector value)", file=file, field=where
+                )
+            props = _properties(spec.get("properties"), etype.properties, etype_name, file, where)
+            for prop, pspec in etype.properties.items():
+                property_types[(name, prop)] = pspec.type
+            entities[name] = EntityMapping(
+                name=name,
+                type=etype_name,
+                id=parse_value(spec["id"], file, f"{where}.id"),
+                properties=props,
+                optional=bool(spec.get("optional", False)),
+                overrides=_overrides(spec, file, where),
+                selector_property=etype.selector.property if etype.selector else None,
+            )
+
+        links: list[LinkMapping] = []
+        raw_links = data.get("links") or []
+        if not isinstance(raw_links, list):
+            raise InvalidMapping("expected a list of links", file=file, field="links")
+        default_ids: set[str] = set()
+        for index, spec in enumerate(raw_links):
+            where = f"links[{index}]"
+            if not isinstance(spec, dict):
+                raise InvalidMapping("expected a mapping", file=file, field=where)
+            bad = set(spec) - {"type", "id", "from", "to", "properties", *_OVERRIDABLE}
+            if bad:
+                raise InvalidMapping(f"unknown keys {sorted(bad)}", file=file, field=where)
+            ltype_name = str(spec.get("type"))
+            if ltype_name not in schema.links:
+                raise InvalidMapping(
+                    f"unknown link type {ltype_name!r}" + did_you_mean(ltype_name, schema.links),
+                    file=file,
+                    field=f"{where}.type",
+                )
+            ltype = schema.links[ltype_name]
+            ends = []
+            for end in ("from", "to"):
+                ref = spec.get(end)
+                if ref not in entities:
+                    raise InvalidMapping(
+                        f"{ref!r} is not one of the entities of this mapping "
+                        f"({one_of(sorted(entities))})",
+                        file=file,
+                        field=f"{where}.{end}",
+                    )
+                if entities[ref].type not in ltype.end_types(end):
+                    raise InvalidMapping(
+                        f"{ltype_name} does not allow a {entities[ref].type} at '{end}'; "
+                        f"expected {one_of(ltype.end_types(end))}",
+                        file=file,
+                        field=f"{where}.{end}",
+                    )
+                ends.append(str(ref))
+            default_id = f"{ltype_name}:{ends[0]}-{ends[1]}"
+            if "id" not in spec:
+                if default_id in default_ids:
+                    raise InvalidMapping(
+                        "two links of the same type between the same entities need explicit ids",
+                        file=file,
+                        field=where,
+                    )
+                default_ids.add(default_id)
+            for prop, pspec in ltype.properties.items():
+                property_types[(f"links[{index}]", prop)] = pspec.type
+            links.append(
+                LinkMapping(
+                    type=ltype_name,
+                    id=parse_value(spec["id"], file, f"{where}.id") if "id" in spec else None,
+                    default_id=default_id,
+                    source=ends[0],
+                    target=ends[1],
+                    properties=_properties(
+                        spec.get("properties"), ltype.properties, ltype_name, file, where
+                    ),
+                    overrides=_overrides(spec, file, where),
+                )
+            )
+        return cls(
+            file=file,
+            source=source,
+            entities=entities,
+            links=links,
+            record=parse_value(data["record"], file, "record") if "record" in data else None,
+            overrides=_overrides(data, file, "(top level)"),
+            delimiter=str(csv_options.get("delimiter", ",")),
+            quotechar=str(csv_options.get("quotechar", '"')),
+            encoding=str(csv_options.get("encoding", "utf-8")),
+            timezone=timezone,
+            property_types=property_types,
+        )
+
+    # -- rows ------------------------------------------------------------------------------------
+
+    def columns(self) -> dict[str, set[str]]:
+        """Each column the mapping reads, with where it is read."""
+        used: dict[str, set[str]] = {}
+
+        def note(spec: ValueSpec | None, where: str) -> None:
+            for column in spec.columns if spec else ():
+                used.setdefault(column, set()).add(where)
+
+        note(self.record, "record")
+        for column in self.overrides.columns():
+            used.setdefault(column, set()).add("(top level)")
+        for name, em in self.entities.items():
+            note(em.id, f"entities.{name}.id")
+            for prop, spec in em.properties.items():
+                note(spec, f"entities.{name}.properties.{prop}")
+            for column in em.overrides.columns():
+                used.setdefault(column, set()).add(f"entities.{name}")
+        for index, lm in enumerate(self.links):
+            note(lm.id, f"links[{index}].id")
+            for prop, spec in lm.properties.items():
+                note(spec, f"links[{index}].properties.{prop}")
+            for column in lm.overrides.columns():
+                used.setdefault(column, set()).add(f"links[{index}]")
+        return used
+
+    def check_header(self, header: list[str], data_file: str) -> None:
+        present = set(header)
+        for column, places in sorted(self.columns().items()):
+            if column not in present:
+                raise InvalidMapping(
+                    f"{sorted(places)[0]} reads column {column!r}, which {data_file} does not have"
+                    + did_you_mean(column, header)
+                    + f" (columns: {', '.join(header)})",
+                    file=self.file,
+                )
+
+    def rows_to_records(self, row: dict[str, str], default_record: str) -> list[dict[str, Any]]:
+        """The native records one row asserts (raises ``InvalidInput`` naming the field)."""
+        record_id = self.record.evaluate(row, strict=True) if self.record else None
+        record_id = str(record_id) if record_id not in (None, "") else default_record
+        base_provenance = {"source": self.source.name, "record": record_id}
+
+        present: dict[str, tuple[str, Any, dict[str, Any]]] = {}
+        for name, em in self.entities.items():
+            where = f"entities.{name}"
+            value = _evaluate(em.id, row, f"{where}.id", strict=True)
+            if value in (None, ""):
+                if em.optional:
+                    continue
+                raise InvalidInput(
+                    f"empty: reads {_describe(em.id)}; "
+                    "mark the entity optional if it may be absent",
+                    field=f"{where}.id",
+                )
+            props = self._properties(em.properties, row, where, name)
+            present[name] = (em.type, str(value), props)
+
+        used_as_end = {lm.source for lm in self.links} | {lm.target for lm in self.links}
+        records: list[dict[str, Any]] = []
+        for name, (etype, value, props) in present.items():
+            em = self.entities[name]
+            if not props and name in used_as_end:
+                continue  # asserted by the links it ends
+            if em.selector_property and em.selector_property not in props:
+                props = {**props, em.selector_property: value}
+            record: dict[str, Any] = {
+                "kind": "entity",
+                "type": etype,
+                "properties": props,
+                "provenance": dict(base_provenance),
+            }
+            if not em.selector_property:
+                record["id"] = value
+            self.overrides.apply(record, row)
+            em.overrides.apply(record, row)
+            records.append(record)
+
+        for index, lm in enumerate(self.links):
+            if lm.source not in present or lm.target not in present:
+                continue
+            where = f"links[{index}]"
+            link_id = _evaluate(lm.id, row, f"{where}.id", strict=True) if lm.id else None
+            record = {
+                "kind": "link",
+                "id": str(link_id)
+                if link_id
+                else f"{self.source.name}:{record_id}:{lm.default_id}",
+                "type": lm.type,
+                "from": self._end(present[lm.source], lm.source),
+                "to": self._end(present[lm.target], lm.target),
+                "properties": self._properties(lm.properties, row, where, where),
+                "provenance": dict(base_provenance),
+            }
+            self.overrides.apply(record, row)
+            lm.overrides.apply(record, row)
+            records.append(record)
+        return records
+
+    def _end(self, entity: tuple[str, Any, dict[str, Any]], name: str) -> dict[str, Any]:
+        etype, value, _ = entity
+        if self.entities[name].selector_property:
+            return {"type": etype, "value": value}
+        return {"type": etype, "id": value}
+
+    def _properties(
+        self, specs: dict[str, ValueSpec], row: dict[str, str], where: str, owner: str
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for prop, spec in specs.items():
+            value = _evaluate(spec, row, f"{where}.properties.{prop}")
+            if value is None or value == [] or value == "":
+                continue
+            if self.timezone is not None and self.property_types.get((owner, prop)) == "datetime":
+                value = _localize(value, self.timezone)
+            out[prop] = value
+        return out
+
+
+def _properties(raw: Any, specs: Any, owner: str, file: str, where: str) -> dict[str, ValueSpec]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidMapping(
+            "expected a mapping of property -> value", file=file, field=f"{where}.properties"
+        )
+    out = {}
+    for prop, value in raw.items():
+        if prop not in specs:
+            raise InvalidMapping(
+                f"{owner} has no property {prop!r}" + did_you_mean(prop, specs),
+                file=file,
+                field=f"{where}.properties",
+            )
+        spec: PropertySpec = specs[prop]
+        out[prop] = parse_value(value, file, f"{where}.properties.{prop}")
+        if out[prop].split and not spec.multiple:
+            raise InvalidMapping(
+                f"{owner}.{prop} takes one value; 'split' needs a multiple property",
+                file=file,
+                field=f"{where}.properties.{prop}",
+            )
+    return out
+
+
+def _evaluate(spec: ValueSpec, row: dict[str, str], where: str, *, strict: bool = False) -> Any:
+    try:
+        return spec.evaluate(row, strict=strict)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{exc.message} (reads {_describe(spec)})", field=where) from None
+
+
+def _describe(spec: ValueSpec) -> str:
+    if len(spec.columns) == 1:
+        return f"column {spec.columns[0]!r}"
+    if spec.columns:
+        return "columns " + ", ".join(repr(c) for c in spec.columns)
+    return "a literal"
+
+
+def _localize(value: Any, zone: ZoneInfo) -> Any:
+    """Attach the mapping's time zone to naive ISO date-times (dates stay dates)."""
+    if isinstance(value, list):
+        return [_localize(v, zone) for v in value]
+    if not isinstance(value, str) or ("T" not in value and " " not in value):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # left for the schema's check to report
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.isoformat()

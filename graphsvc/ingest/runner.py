@@ -1,0 +1,327 @@
+"""Running an ingestion: files in, batches of units into the store, a report out.
+
+``Ingestor`` reads native JSONL, CSV through a mapping, or a manifest listing both; validates
+every record; resolves link ends to entities; and writes units (everything one line or row
+asserts) in batched transactions. A unit that fails is reported with file, line, field and
+reason, and everything valid is stored. A link whose end names an entity id not seen yet is
+held back and retried once the whole run has been read, so files may come in any order.
+
+Re-running the same ingestion is safe: writes are idempotent upserts, so a run interrupted by
+a crash or a kill is completed by running it again.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from graphsvc.errors import GraphsvcError, InvalidInput, InvalidMapping
+from graphsvc.ingest.csvsource import read_csv
+from graphsvc.ingest.mapping import Mapping
+from graphsvc.ingest.native import RawUnit, read_native
+from graphsvc.ingest.sources import SourceRegistry, with_defaults
+from graphsvc.model.records import (
+    EntityAssertion,
+    LinkAssertion,
+    LinkDraft,
+    RecordValidator,
+    Unresolved,
+    now_iso,
+)
+from graphsvc.store.protocol import GraphStore
+
+NATIVE_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+MANIFEST_SUFFIXES = {".yaml", ".yml"}
+MAX_PROBLEMS_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "field": self.field, "reason": self.reason}
+
+
+@dataclass
+class FileReport:
+    file: str
+    accepted: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class IngestReport:
+    files: dict[str, FileReport] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    problems_not_kept: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files.values())
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files.values())
+
+    def file(self, name: str) -> FileReport:
+        return self.files.setdefault(name, FileReport(name))
+
+    def accept(self, file: str) -> None:
+        self.file(file).accepted += 1
+
+    def reject(
+        self, file: str, line: int | None, error: GraphsvcError | None, **override: Any
+    ) -> None:
+        self.file(file).rejected += 1
+        problems = error.problems if isinstance(error, InvalidInput) else [(None, str(error))]
+        for field_name, reason in problems:
+            self._note(
+                Problem(
+                    file, line, override.get("field", field_name), override.get("reason", reason)
+                )
+            )
+
+    def _note(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+        else:
+            self.problems_not_kept += 1
+
+
+@dataclass
+class _Pending:
+    file: str
+    line: int
+    drafts: list[EntityAssertion | LinkDraft]
+
+
+class Ingestor:
+    """One ingestion run into ``store``; call ``finish()`` at the end to get the report."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        registry: SourceRegistry | None = None,
+        *,
+        batch_size: int = 5000,
+        progress: bool = False,
+    ) -> None:
+        self.store = store
+        self.schema = store.schema
+        self.validator = RecordValidator(self.schema)
+        self.registry = registry if registry is not None else SourceRegistry()
+        self.batch_size = batch_size
+        self.progress = progress
+        self.report = IngestReport()
+        self.ingested_at = now_iso()
+        self._pending: list[_Pending] = []
+        self._deferred: list[_Pending] = []
+
+    # -- entry points ----------------------------------------------------------------------------
+
+    def ingest_path(
+        self, path: str | Path, mapping: str | Path | None = None, source: str | None = None
+    ) -> None:
+        """Ingest one file, choosing the reader by its extension."""
+        file = Path(path)
+        if not file.is_file():
+            raise InvalidInput("no such file", file=str(file))
+        suffix = file.suffix.lower()
+        if suffix in MANIFEST_SUFFIXES:
+            if mapping is not None:
+                raise InvalidInput(
+                    "a manifest names its own mappings; drop --mapping", file=str(file)
+                )
+            self.ingest_manifest(file)
+        elif mapping is not None:
+            self.ingest_csv(file, Mapping.load(mapping, self.schema, self.registry))
+        elif suffix in CSV_SUFFIXES:
+            raise InvalidInput("a CSV file needs a mapping (--mapping FILE)", file=str(file))
+        elif suffix in NATIVE_SUFFIXES:
+            self.ingest_native(file, source)
+        else:
+            raise InvalidInput(
+                "unknown kind of file; expected .jsonl (native), .csv with --mapping, "
+                "or a .yaml manifest",
+                file=str(file),
+            )
+
+    def ingest_manifest(self, path: Path) -> None:
+        """Ingest the files a manifest lists (paths relative to the manifest)::
+
+        sources: sources.yaml
+        files:
+          - {path: registry/companies.csv, mapping: mappings/companies.yaml}
+          - {path: partner/be-pjf.jsonl}
+        """
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise InvalidMapping(f"not valid YAML: {exc}", file=str(path)) from None
+        if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+            raise InvalidMapping("a manifest needs a 'files:' list", file=str(path))
+        base = path.parent
+        if data.get("sources"):
+            for name, source in SourceRegistry.load(
+                base / str(data["sources"]), self.schema
+            ).sources.items():
+                self.registry.sources[name] = source
+        entries = []
+        for index, entry in enumerate(data["files"]):
+            if isinstance(entry, str):
+                entry = {"path": entry}
+            if (
+                not isinstance(entry, dict)
+                or "path" not in entry
+                or set(entry) - {"path", "mapping", "source"}
+            ):
+                raise InvalidMapping(
+                    "each file is {path, mapping?, source?}",
+                    file=str(path),
+                    field=f"files[{index}]",
+                )
+            entries.append(entry)
+        for entry in entries:
+            mapping = base / str(entry["mapping"]) if entry.get("mapping") else None
+            self.ingest_path(base / str(entry["path"]), mapping, entry.get("source"))
+
+    def ingest_native(self, path: Path, source: str | None = None) -> None:
+        with self._bar(path) as update:
+            self._ingest(str(path), read_native(path, update), source)
+
+    def ingest_csv(self, path: Path, mapping: Mapping) -> None:
+        self.registry.add(mapping.source)
+        with self._bar(path) as update:
+            self._ingest(str(path), read_csv(path, mapping, update), mapping.source.name)
+
+    def ingest_records(
+        self, records: Iterable[dict[str, Any]], name: str = "<records>", source: str | None = None
+    ) -> None:
+        """Ingest already-decoded native records (one unit each)."""
+        self._ingest(name, ((i, [r]) for i, r in enumerate(records, 1)), source)
+
+    def finish(self) -> IngestReport:
+        """Write what is pending, retry links held back for unknown ends, return the report."""
+        self._flush(final=False)
+        deferred, self._deferred = self._deferred, []
+        for start in range(0, len(deferred), self.batch_size):
+            self._pending = deferred[start : start + self.batch_size]
+            self._flush(final=True)
+        self.report.problems.sort(key=lambda p: (p.file, p.line or 0))
+        return self.report
+
+    # -- internals -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _bar(self, path: Path) -> Iterator[Callable[[int], None] | None]:
+        """A progress bar over the file's bytes, on a terminal only."""
+        if not (self.progress and sys.stderr.isatty()):
+            yield None
+            return
+        with tqdm(
+            total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, leave=False
+        ) as bar:
+
+            def update(count: int) -> None:
+                bar.update(count)
+
+            yield update
+
+    def _ingest(
+        self,
+        file: str,
+        units: Iterator[tuple[int, RawUnit | InvalidInput]] | Iterable[tuple[int, RawUnit]],
+        default_source: str | None,
+    ) -> None:
+        self.report.file(file)
+        for line, unit in units:
+            if isinstance(unit, InvalidInput):
+                self.report.reject(file, line, unit)
+                continue
+            try:
+                drafts = [self._validate(raw, default_source) for raw in unit]
+            except InvalidInput as exc:
+                self.report.reject(file, line, exc)
+                continue
+            self._pending.append(_Pending(file, line, drafts))
+            if len(self._pending) >= self.batch_size:
+                self._flush(final=False)
+
+    def _validate(self, raw: Any, default_source: str | None) -> EntityAssertion | LinkDraft:
+        merged, region = with_defaults(raw, self.registry, default_source)
+        return self.validator.parse(merged, region=region, ingested_at=self.ingested_at)
+
+    def _flush(self, *, final: bool) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        batch_types: dict[str, str] = {}
+        wanted: set[str] = set()
+        for unit in pending:
+            for draft in unit.drafts:
+                if isinstance(draft, EntityAssertion):
+                    batch_types.setdefault(draft.entity_id, draft.type)
+                else:
+                    wanted.update(end.raw for end in draft.ends if end.raw is not None)
+        known = self.store.entity_types(wanted - set(batch_types))
+
+        def lookup(entity_id: str) -> str | None:
+            return batch_types.get(entity_id) or known.get(entity_id)
+
+        units: list[list[EntityAssertion | LinkAssertion]] = []
+        origins: list[_Pending] = []
+        for unit in pending:
+            try:
+                assertions = [self._resolve(d, lookup, batch_types) for d in unit.drafts]
+            except Unresolved as exc:
+                if final:
+                    self.report.reject(
+                        unit.file, unit.line, None, field=exc.end.field, reason=exc.message
+                    )
+                else:
+                    self._deferred.append(unit)
+                continue
+            except InvalidInput as exc:
+                self.report.reject(unit.file, unit.line, exc)
+                continue
+            units.append(assertions)
+            origins.append(unit)
+        refused = {r.index: r for r in self.store.write(units)}
+        for index, unit in enumerate(origins):
+            rejection = refused.get(index)
+            if rejection is None:
+                self.report.accept(unit.file)
+            else:
+                self.report.reject(
+                    unit.file, unit.line, None, field=rejection.field, reason=rejection.reason
+                )
+
+    def _resolve(
+        self,
+        draft: EntityAssertion | LinkDraft,
+        lookup: Callable[[str], str | None],
+        batch_types: dict[str, str],
+    ) -> EntityAssertion | LinkAssertion:
+        if isinstance(draft, EntityAssertion):
+            return draft
+        src = self.validator.resolve_end(draft, draft.ends[0], lookup)
+        dst = self.validator.resolve_end(draft, draft.ends[1], lookup)
+        batch_types.setdefault(src.id, src.type)
+        batch_types.setdefault(dst.id, dst.type)
+        return draft.resolve(src, dst)

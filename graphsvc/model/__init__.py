@@ -1,0 +1,1 @@
+"""The domain model: schema types loaded from ``schema/``, source records, read results."""

@@ -1,0 +1,132 @@
+"""The SQLite layout of the embedded store, and opening a file safely.
+
+Tables:
+
+- ``handling``: each distinct handling (classification, releasability, caveats, code,
+  originator, retention) once; records point to it by ``hid``. Scopes are resolved to the set
+  of visible ``hid`` s, so every query filters on one indexed integer.
+- ``types``: entity and link type names, by small integer.
+- ``entities``: one row per entity id, with its type. Existence says nothing of visibility.
+- ``erecords``: entity records: what one source record asserts about one entity (its property
+  values, as JSON), with provenance, grading and handling.
+- ``links``: one row per link assertion, with provenance, grading and handling.
+- ``name_index``: FTS5 over the ``name`` properties of entity records (rowid = rid * 256 + k).
+- ``meta``: layout version and the data version, which rises with every write that changes
+  something. Rows carry the version (``gen``) that last wrote them, so readers patch their
+  in-memory index with just the rows newer than the version they hold.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from graphsvc.errors import StoreError
+
+LAYOUT_VERSION = 1
+NAMES_PER_RECORD = 256  # name values one entity record may carry in the name index
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS handling (
+    hid INTEGER PRIMARY KEY,
+    classification TEXT NOT NULL,
+    releasable_to TEXT NOT NULL,
+    caveats TEXT NOT NULL,
+    code TEXT NOT NULL,
+    originator TEXT NOT NULL,
+    retain_until TEXT NOT NULL,
+    UNIQUE (classification, releasable_to, caveats, code, originator, retain_until)
+);
+CREATE TABLE IF NOT EXISTS types (
+    tid INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('entity', 'link')),
+    name TEXT NOT NULL,
+    UNIQUE (kind, name)
+);
+CREATE TABLE IF NOT EXISTS entities (
+    eid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tid INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS erecords (
+    rid INTEGER PRIMARY KEY,
+    eid INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    record TEXT NOT NULL,
+    hid INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    observed_at TEXT,
+    confidence REAL NOT NULL,
+    document TEXT,
+    span_start INTEGER,
+    span_end INTEGER,
+    extractor TEXT,
+    grade_source TEXT,
+    grade_info TEXT,
+    properties TEXT NOT NULL,
+    gen INTEGER NOT NULL,
+    UNIQUE (eid, source, record)
+);
+CREATE INDEX IF NOT EXISTS erecords_gen ON erecords (gen);
+CREATE TABLE IF NOT EXISTS links (
+    lid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tid INTEGER NOT NULL,
+    src INTEGER NOT NULL,
+    dst INTEGER NOT NULL,
+    directed INTEGER NOT NULL,
+    hid INTEGER NOT NULL,
+    t INTEGER,
+    confidence REAL NOT NULL,
+    source TEXT NOT NULL,
+    record TEXT NOT NULL,
+    method TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    observed_at TEXT,
+    document TEXT,
+    span_start INTEGER,
+    span_end INTEGER,
+    extractor TEXT,
+    grade_source TEXT NOT NULL,
+    grade_info TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    gen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS links_src ON links (src, hid);
+CREATE INDEX IF NOT EXISTS links_dst ON links (dst, hid);
+CREATE INDEX IF NOT EXISTS links_gen ON links (gen);
+CREATE VIRTUAL TABLE IF NOT EXISTS name_index
+    USING fts5(name, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS name_vocab USING fts5vocab(name_index, 'row');
+INSERT OR IGNORE INTO meta (key, value) VALUES ('layout', '1'), ('version', '0'), ('epoch', '0');
+"""
+
+
+def connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    """Open the store file (creating the layout when ``create``), in WAL mode."""
+    if not create and not path.exists():
+        raise StoreError(f"no store at {path}; ingest something first", file=str(path))
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60)
+        conn.execute("PRAGMA busy_timeout = 60000")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"cannot use WAL journaling (got {mode})", file=str(path))
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        if create:
+            conn.executescript(DDL)
+        layout = conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open the store: {exc}", file=str(path)) from None
+    if layout is None or int(layout[0]) != LAYOUT_VERSION:
+        found = layout[0] if layout else "none"
+        raise StoreError(
+            f"store layout {found} is not the supported layout {LAYOUT_VERSION}", file=str(path)
+        )
+    return conn

@@ -1,0 +1,263 @@
+"""Materialising entities and links from the embedded store for one scope.
+
+Every query here takes the scope's visible handling ids and filters on them in SQL, even when
+the caller got the row ids from a scoped view: a record that became invisible between the two
+steps is dropped, never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from graphsvc.model.graph import Entity, Link, RecordRef, Statement
+from graphsvc.model.properties import JSONScalar
+from graphsvc.model.records import Grading, Handling, Provenance
+from graphsvc.model.schema import Schema
+from graphsvc.store.embedded.writer import json_list
+
+_CHUNK = 20_000
+
+LINK_SELECT = """
+SELECT l.lid, l.id, l.tid, s.id, d.id, l.directed, l.hid, l.source, l.record, l.method,
+       l.ingested_at, l.observed_at, l.confidence, l.document, l.span_start, l.span_end,
+       l.extractor, l.grade_source, l.grade_info, l.properties
+FROM links l JOIN entities s ON s.eid = l.src JOIN entities d ON d.eid = l.dst
+"""
+
+
+class Reader:
+    def __init__(
+        self,
+        schema: Schema,
+        type_names: Mapping[int, str],
+        handlings: Mapping[int, Handling],
+    ) -> None:
+        self.schema = schema
+        self.type_names = type_names
+        self.handlings = handlings
+
+    # -- links -----------------------------------------------------------------------------------
+
+    def links(self, conn: sqlite3.Connection, lids: Iterable[int], visible: str) -> dict[int, Link]:
+        """Visible links by lid (``visible`` is the JSON list of visible handling ids)."""
+        out: dict[int, Link] = {}
+        wanted = list(lids)
+        for start in range(0, len(wanted), _CHUNK):
+            rows = conn.execute(
+                LINK_SELECT + " WHERE l.lid IN (SELECT value FROM json_each(?))"
+                " AND l.hid IN (SELECT value FROM json_each(?))",
+                (json_list(wanted[start : start + _CHUNK]), visible),
+            )
+            for row in rows:
+                out[row[0]] = self._link(row)
+        return out
+
+    def link_by_id(self, conn: sqlite3.Connection, link_id: str, visible: str) -> Link | None:
+        row = conn.execute(
+            LINK_SELECT + " WHERE l.id = ? AND l.hid IN (SELECT value FROM json_each(?))",
+            (link_id, visible),
+        ).fetchone()
+        return self._link(row) if row else None
+
+    def _link(self, row: tuple[Any, ...]) -> Link:
+        (
+            _,
+            link_id,
+            tid,
+            src,
+            dst,
+            directed,
+            hid,
+            source,
+            record,
+            method,
+            ingested,
+            observed,
+            confidence,
+            document,
+            span_start,
+            span_end,
+            extractor,
+            gsrc,
+            ginfo,
+            props,
+        ) = row
+        return Link(
+            id=str(link_id),
+            type=self.type_names[int(tid)],
+            source_id=str(src),
+            target_id=str(dst),
+            directed=bool(directed),
+            properties=json.loads(str(props)),
+            provenance=Provenance(
+                source=str(source),
+                record=str(record),
+                method=str(method),
+                ingested_at=str(ingested),
+                observed_at=observed,
+                confidence=float(confidence),
+                document=document,
+                span=(int(span_start), int(span_end)) if span_start is not None else None,
+                extractor=extractor,
+            ),
+            grading=Grading(str(gsrc), str(ginfo)),
+            handling=self.handlings[int(hid)],
+        )
+
+    # -- entities --------------------------------------------------------------------------------
+
+    def visible_eids(self, conn: sqlite3.Connection, eids: Sequence[int], visible: str) -> set[int]:
+        """The eids asserted by a visible entity record or touched by a visible link."""
+        found: set[int] = set()
+        for start in range(0, len(eids), _CHUNK):
+            chunk = json_list(eids[start : start + _CHUNK])
+            rows = conn.execute(
+                """
+                SELECT eid FROM erecords WHERE eid IN (SELECT value FROM json_each(?1))
+                    AND hid IN (SELECT value FROM json_each(?2))
+                UNION SELECT src FROM links WHERE src IN (SELECT value FROM json_each(?1))
+                    AND hid IN (SELECT value FROM json_each(?2))
+                UNION SELECT dst FROM links WHERE dst IN (SELECT value FROM json_each(?1))
+                    AND hid IN (SELECT value FROM json_each(?2))
+                """,
+                (chunk, visible),
+            )
+            found.update(int(r[0]) for r in rows)
+        return found
+
+    def entities(
+        self, conn: sqlite3.Connection, eids: Sequence[int], visible: str
+    ) -> dict[int, Entity]:
+        """Entities by eid, with only the values and records the scope may see.
+
+        The caller must already know the eids are visible (from a scoped view or
+        ``visible_eids``): an entity's existence is not a record.
+        """
+        out: dict[int, Entity] = {}
+        for start in range(0, len(eids), _CHUNK):
+            chunk = json_list(eids[start : start + _CHUNK])
+            heads = {
+                int(eid): (str(entity_id), self.type_names[int(tid)])
+                for eid, entity_id, tid in conn.execute(
+                    "SELECT eid, id, tid FROM entities"
+                    " WHERE eid IN (SELECT value FROM json_each(?))",
+                    (chunk,),
+                )
+            }
+            records: dict[int, list[tuple[RecordRef, dict[str, list[JSONScalar]]]]] = {}
+            for row in conn.execute(
+                """
+                SELECT eid, source, record, hid, method, ingested_at, observed_at, confidence,
+                       document, span_start, span_end, extractor, grade_source, grade_info,
+                       properties
+                FROM erecords WHERE eid IN (SELECT value FROM json_each(?))
+                    AND hid IN (SELECT value FROM json_each(?))
+                """,
+                (chunk, visible),
+            ):
+                records.setdefault(int(row[0]), []).append(self._record(row))
+            for eid, (entity_id, type_name) in heads.items():
+                out[eid] = self.entity(entity_id, type_name, records.get(eid, []))
+        return out
+
+    def _record(self, row: tuple[Any, ...]) -> tuple[RecordRef, dict[str, list[JSONScalar]]]:
+        (
+            _,
+            source,
+            record,
+            hid,
+            method,
+            ingested,
+            observed,
+            confidence,
+            document,
+            span_start,
+            span_end,
+            extractor,
+            gsrc,
+            ginfo,
+            props,
+        ) = row
+        ref = RecordRef(
+            provenance=Provenance(
+                source=str(source),
+                record=str(record),
+                method=str(method),
+                ingested_at=str(ingested),
+                observed_at=observed,
+                confidence=float(confidence),
+                document=document,
+                span=(int(span_start), int(span_end)) if span_start is not None else None,
+                extractor=extractor,
+            ),
+            grading=Grading(str(gsrc), str(ginfo)) if gsrc is not None else None,
+            handling=self.handlings[int(hid)],
+        )
+        return ref, json.loads(str(props))
+
+    def entity(
+        self,
+        entity_id: str,
+        type_name: str,
+        records: list[tuple[RecordRef, dict[str, list[JSONScalar]]]],
+    ) -> Entity:
+        """Assemble an entity from its visible records: statements in a fixed order, a label."""
+        etype = self.schema.entities.get(type_name)
+        order = {name: i for i, name in enumerate(etype.properties)} if etype else {}
+        records = sorted(records, key=lambda r: (r[0].provenance.source, r[0].provenance.record))
+        statements: list[Statement] = []
+        selector = etype.selector if etype else None
+        if selector is not None:
+            statements.append(
+                Statement(
+                    property=selector.property,
+                    value=entity_id.partition(":")[2],
+                    source=None,
+                    record=None,
+                    derived=True,
+                )
+            )
+        for ref, properties in records:
+            for prop, values in properties.items():
+                if selector is not None and prop == selector.property:
+                    continue
+                for value in values:
+                    statements.append(
+                        Statement(
+                            property=prop,
+                            value=value,
+                            source=ref.provenance.source,
+                            record=ref.provenance.record,
+                            observed_at=ref.provenance.observed_at,
+                        )
+                    )
+        statements.sort(
+            key=lambda s: (
+                order.get(s.property, len(order)),
+                s.property,
+                not s.derived,
+                json.dumps(s.value),
+                s.source or "",
+                s.record or "",
+            )
+        )
+        return Entity(
+            id=entity_id,
+            type=type_name,
+            label=_label(entity_id, etype.label if etype else None, statements),
+            statements=tuple(statements),
+            records=tuple(ref for ref, _ in records),
+        )
+
+
+def _label(entity_id: str, label_property: str | None, statements: list[Statement]) -> str:
+    """The most asserted value of the label property (ties: the smallest), else the id."""
+    if label_property:
+        counts = Counter(str(s.value) for s in statements if s.property == label_property)
+        if counts:
+            return min(counts, key=lambda v: (-counts[v], v))
+    return entity_id

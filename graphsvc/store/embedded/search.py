@@ -1,0 +1,106 @@
+"""Name search for the embedded store: tolerant of accents, case and small misspellings.
+
+Names live in an FTS5 index whose tokenizer folds case and accents. A query is folded the same
+way; each of its words is widened to the index's vocabulary words within a small edit
+distance (rapidfuzz) and to its prefix, candidates come from FTS5 restricted to visible
+records in the same SQL statement, and each candidate name is scored against the whole query
+with rapidfuzz. Expansion takes every vocabulary word above the threshold, never the best few,
+so hidden names cannot crowd out visible ones.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from graphsvc.model.text import fold, tokens
+from graphsvc.store.embedded.ddl import NAMES_PER_RECORD
+
+CANDIDATES_MAX = 20_000  # candidate names scored per query
+MIN_SCORE = 50.0
+
+
+def _cutoff(word: str) -> float | None:
+    """Least rapidfuzz ratio for a vocabulary word to stand for ``word`` (None: exact only)."""
+    if len(word) <= 3:
+        return None
+    return 75.0 if len(word) <= 5 else 80.0
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class NameSearch:
+    def __init__(self) -> None:
+        self._vocab: list[str] = []
+        self._vocab_version = -1
+
+    def vocabulary(self, conn: sqlite3.Connection, version: int) -> list[str]:
+        if version != self._vocab_version:
+            self._vocab = [row[0] for row in conn.execute("SELECT term FROM name_vocab")]
+            self._vocab_version = version
+        return self._vocab
+
+    def match_expression(self, words: Sequence[str], vocab: list[str], conjunction: str) -> str:
+        groups = []
+        for word in words:
+            terms = {word}
+            cutoff = _cutoff(word)
+            if cutoff is not None:
+                for term, _, _ in process.extract(
+                    word, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+                ):
+                    terms.add(term)
+            alternatives = [_quote(t) for t in sorted(terms)]
+            if len(word) >= 3:
+                alternatives.append(_quote(word) + "*")
+            groups.append("(" + " OR ".join(alternatives) + ")")
+        return f" {conjunction} ".join(groups)
+
+    def search(
+        self,
+        conn: sqlite3.Connection,
+        version: int,
+        text: str,
+        visible: str,
+        type_ids: Sequence[int] | None,
+        limit: int,
+    ) -> dict[int, tuple[float, str]]:
+        """Best ``(score, matched name)`` per matching eid, unordered.
+
+        ``limit`` only decides whether the looser OR query is needed; the caller ranks (by
+        score, then entity id) and cuts.
+        """
+        words = tokens(text)
+        if not words or limit <= 0:
+            return {}
+        query = fold(text)
+        vocab = self.vocabulary(conn, version)
+        best: dict[int, tuple[float, str]] = {}
+        conjunctions = ["AND", "OR"] if len(words) > 1 else ["AND"]
+        for conjunction in conjunctions:
+            expression = self.match_expression(words, vocab, conjunction)
+            sql = (
+                "SELECT n.name, r.eid FROM name_index n"
+                " JOIN erecords r ON r.rid = n.rowid / ?"
+                " WHERE name_index MATCH ? AND r.hid IN (SELECT value FROM json_each(?))"
+            )
+            params: list[object] = [NAMES_PER_RECORD, expression, visible]
+            if type_ids is not None:
+                sql += (
+                    " AND r.eid IN (SELECT eid FROM entities"
+                    " WHERE tid IN (SELECT value FROM json_each(?)))"
+                )
+                params.append(str(list(type_ids)))
+            sql += " LIMIT ?"
+            params.append(CANDIDATES_MAX)
+            for name, eid in conn.execute(sql, params):
+                score = float(fuzz.WRatio(query, fold(name)))
+                if score >= MIN_SCORE and score > best.get(eid, (-1.0, ""))[0]:
+                    best[eid] = (score, name)
+            if len(best) >= limit:
+                break
+        return best

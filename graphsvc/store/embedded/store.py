@@ -1,0 +1,453 @@
+"""``EmbeddedStore``: the ``GraphStore`` on one SQLite file, with scoped in-memory views.
+
+SQLite (WAL) is the store of record. A columnar index of the whole graph is kept in memory and
+patched with the rows each write adds; for each distinct scope a ``ScopedView`` is cut from it
+with one mask over the visible handling ids, and cached per scope and data version.
+Traversals run on the view; results are materialised from SQL with the same visibility
+filter applied again in the query.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graphsvc.model.graph import Entity, Link, SearchHit, StoreStats, Subgraph
+from graphsvc.model.graph import Path as GraphPath
+from graphsvc.model.schema import Schema
+from graphsvc.model.selectors import NORMALIZERS
+from graphsvc.policy.scope import Scope
+from graphsvc.store import traverse
+from graphsvc.store.embedded.ddl import connect
+from graphsvc.store.embedded.index import GraphIndex
+from graphsvc.store.embedded.reader import LINK_SELECT, Reader
+from graphsvc.store.embedded.search import NameSearch
+from graphsvc.store.embedded.writer import Writer, json_list
+from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, Unit
+from graphsvc.store.view import IntArray, ScopedView
+
+
+class EmbeddedStore:
+    """A graph store in one SQLite file. Thread-safe: one writer at a time, concurrent readers."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        schema: Schema | None = None,
+        *,
+        create: bool = True,
+        max_views: int = 4,
+    ) -> None:
+        self.path = Path(path)
+        self.schema = schema if schema is not None else Schema.load()
+        self._conn = connect(self.path, create=create)
+        self._writer = Writer(self._conn, self.schema)
+        self._write_lock = threading.Lock()
+        self._state_lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._index = GraphIndex()
+        self._views: OrderedDict[tuple[object, ...], ScopedView] = OrderedDict()
+        self._visible: dict[tuple[object, ...], tuple[frozenset[int], str]] = {}
+        self._max_views = max_views
+        self._names = NameSearch()
+        self._entity_types: tuple[str, ...] = ()
+        self._link_types: tuple[str, ...] = ()
+        self._type_ids: dict[tuple[str, str], int] = {}
+        self._reader = Reader(self.schema, {}, self._index.handlings)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._state_lock:
+            for conn in [*self._readers, self._conn]:
+                conn.close()
+            self._readers.clear()
+            self._views.clear()
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def entity_types(self, ids: Iterable[str]) -> dict[str, str]:
+        with self._write_lock:
+            return self._writer.entity_types(ids)
+
+    def write(self, units: Sequence[Unit]) -> list[Rejection]:
+        with self._write_lock:
+            return self._writer.write(units)
+
+    # -- scope plumbing --------------------------------------------------------------------------
+
+    def _read_conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, create=False)
+            self._local.conn = conn
+            with self._state_lock:
+                self._readers.append(conn)
+        return conn
+
+    def _sync(self) -> GraphIndex:
+        """Bring the in-memory index up to date with the file (other processes write too)."""
+        with self._state_lock:
+            epoch = self._index.epoch
+            if self._index.refresh(self._read_conn()):
+                if self._index.epoch != epoch:
+                    self._views.clear()
+                    self._visible.clear()
+                self._load_types()
+            return self._index
+
+    def _load_types(self) -> None:
+        rows = list(self._read_conn().execute("SELECT tid, kind, name FROM types"))
+        size = max((tid for tid, _, _ in rows), default=0) + 1
+        entity_names, link_names = [""] * size, [""] * size
+        for tid, kind, name in rows:
+            (entity_names if kind == "entity" else link_names)[tid] = name
+        self._entity_types, self._link_types = tuple(entity_names), tuple(link_names)
+        self._type_ids = {(kind, name): tid for tid, kind, name in rows}
+        names = {tid: name for tid, _, name in rows}
+        self._reader = Reader(self.schema, names, self._index.handlings)
+
+    def _visible_hids(self, scope: Scope) -> tuple[frozenset[int], str]:
+        """Handling ids this scope may see, and the same as a JSON list for SQL."""
+        index = self._sync()
+        key = (scope.key, len(index.handlings))
+        with self._state_lock:
+            cached = self._visible.get(key)
+            if cached is None:
+                hids = frozenset(
+                    h for h, handling in index.handlings.items() if scope.allows(handling)
+                )
+                cached = (hids, json_list(sorted(hids)))
+                self._visible[key] = cached
+            return cached
+
+    def view(self, scope: Scope) -> ScopedView:
+        hids, _ = self._visible_hids(scope)
+        with self._state_lock:
+            index = self._index
+            key = (scope.key, index.version, index.epoch)
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+            view = self._build_view(scope, index, hids)
+            self._views[key] = view
+            while len(self._views) > self._max_views:
+                self._views.popitem(last=False)
+            return view
+
+    def _build_view(self, scope: Scope, index: GraphIndex, hids: frozenset[int]) -> ScopedView:
+        hmask = index.hid_mask(set(hids))
+        size = index.l_live.shape[0]
+        lids = np.flatnonzero(index.l_live & hmask[index.l_hid[:size]])
+        src, dst = index.l_src[lids], index.l_dst[lids]
+        rsize = index.r_live.shape[0]
+        isolated = index.r_eid[np.flatnonzero(index.r_live & hmask[index.r_hid[:rsize]])]
+        vertices = np.unique(np.concatenate([src, dst, isolated]))
+        return ScopedView(
+            scope_key=scope.key,
+            version=index.version,
+            vertex_key=vertices,
+            vertex_ids=index.e_id[vertices],
+            vertex_type=index.e_tid[vertices],
+            edge_key=lids.astype(np.int64),
+            edge_src=np.searchsorted(vertices, src).astype(np.int64),
+            edge_dst=np.searchsorted(vertices, dst).astype(np.int64),
+            edge_type=index.l_tid[lids],
+            edge_time=index.l_time[lids],
+            edge_confidence=index.l_conf[lids],
+            edge_directed=index.l_directed[lids],
+            entity_type_names=self._entity_types,
+            link_type_names=self._link_types,
+        )
+
+    def _eids(self, conn: sqlite3.Connection, entity_ids: Sequence[str]) -> dict[str, int]:
+        rows = conn.execute(
+            "SELECT id, eid FROM entities WHERE id IN (SELECT value FROM json_each(?))",
+            (json_list(entity_ids),),
+        )
+        return {str(entity_id): int(eid) for entity_id, eid in rows}
+
+    def _vertices(self, view: ScopedView, conn: sqlite3.Connection, ids: Sequence[str]) -> IntArray:
+        eids = list(self._eids(conn, list(ids)).values())
+        vertices = view.vertices_of(np.asarray(eids, dtype=np.int64))
+        return vertices[vertices >= 0]
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get_entity(self, scope: Scope, entity_id: str) -> Entity | None:
+        found = self.get_entities(scope, [entity_id])
+        return found[0] if found else None
+
+    def get_entities(self, scope: Scope, entity_ids: Sequence[str]) -> list[Entity]:
+        _, visible = self._visible_hids(scope)
+        conn = self._read_conn()
+        eids = self._eids(conn, entity_ids)
+        shown = self._reader.visible_eids(conn, list(eids.values()), visible)
+        entities = self._reader.entities(conn, sorted(shown), visible)
+        return [entities[eids[i]] for i in entity_ids if i in eids and eids[i] in entities]
+
+    def get_link(self, scope: Scope, link_id: str) -> Link | None:
+        _, visible = self._visible_hids(scope)
+        return self._reader.link_by_id(self._read_conn(), link_id, visible)
+
+    def entity_links(
+        self,
+        scope: Scope,
+        entity_id: str,
+        link_filter: LinkFilter = OPEN,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Link]:
+        _, visible = self._visible_hids(scope)
+        conn = self._read_conn()
+        eid = self._eids(conn, [entity_id]).get(entity_id)
+        if eid is None:
+            return []
+        sql = (
+            LINK_SELECT + " WHERE l.lid IN (SELECT lid FROM links WHERE src = ?1"
+            " AND hid IN (SELECT value FROM json_each(?2))"
+            " UNION SELECT lid FROM links WHERE dst = ?1"
+            " AND hid IN (SELECT value FROM json_each(?2)))"
+        )
+        params: list[Any] = [eid, visible]
+        sql, params = self._filter_sql(sql, params, link_filter)
+        sql += f" ORDER BY l.id LIMIT ?{len(params) + 1} OFFSET ?{len(params) + 2}"
+        params += [limit, offset]
+        return [self._reader._link(row) for row in conn.execute(sql, params)]
+
+    def _filter_sql(
+        self, sql: str, params: list[Any], link_filter: LinkFilter
+    ) -> tuple[str, list[Any]]:
+        if link_filter.types is not None:
+            tids = [self._type_ids.get(("link", t), -1) for t in sorted(link_filter.types)]
+            params.append(json_list(tids))
+            sql += f" AND l.tid IN (SELECT value FROM json_each(?{len(params)}))"
+        if link_filter.since is not None:
+            params.append(link_filter.since)
+            sql += f" AND l.t >= ?{len(params)}"
+        if link_filter.until is not None:
+            params.append(link_filter.until)
+            sql += f" AND l.t <= ?{len(params)}"
+        if link_filter.min_confidence is not None:
+            params.append(link_filter.min_confidence)
+            sql += f" AND l.confidence >= ?{len(params)}"
+        return sql, params
+
+    def expand(
+        self,
+        scope: Scope,
+        entity_ids: Sequence[str],
+        hops: int = 1,
+        link_filter: LinkFilter = OPEN,
+        max_nodes: int = 1000,
+        max_links: int = 5000,
+    ) -> Subgraph:
+        view = self.view(scope)
+        conn = self._read_conn()
+        seeds = self._vertices(view, conn, entity_ids)
+        if seeds.size == 0:
+            return Subgraph(nodes=(), links=())
+        found = traverse.expand(view, seeds, hops, view.edge_mask(link_filter), max_nodes)
+        return self._materialise(
+            scope, view, found.vertices, found.edges, found.truncated, max_links
+        )
+
+    def subgraph(
+        self,
+        scope: Scope,
+        entity_ids: Sequence[str],
+        link_filter: LinkFilter = OPEN,
+        max_links: int = 5000,
+    ) -> Subgraph:
+        view = self.view(scope)
+        vertices = np.unique(self._vertices(view, self._read_conn(), entity_ids))
+        edges = traverse.induced_edges(view, vertices, None, view.edge_mask(link_filter))
+        return self._materialise(scope, view, vertices, edges, False, max_links)
+
+    def _materialise(
+        self,
+        scope: Scope,
+        view: ScopedView,
+        vertices: IntArray,
+        edges: IntArray,
+        truncated: bool,
+        max_links: int,
+    ) -> Subgraph:
+        _, visible = self._visible_hids(scope)
+        conn = self._read_conn()
+        links = sorted(
+            self._reader.links(conn, view.edge_key[edges].tolist(), visible).values(),
+            key=lambda link: link.id,
+        )
+        if len(links) > max_links:
+            links, truncated = links[:max_links], True
+        eids = view.vertex_key[vertices].tolist()
+        if self._index.version != view.version:  # written since the view: check again
+            eids = sorted(self._reader.visible_eids(conn, eids, visible))
+        entities = sorted(self._reader.entities(conn, eids, visible).values(), key=lambda e: e.id)
+        return Subgraph(nodes=tuple(entities), links=tuple(links), truncated=truncated)
+
+    def paths(
+        self,
+        scope: Scope,
+        source_id: str,
+        target_id: str,
+        max_hops: int = 4,
+        link_filter: LinkFilter = OPEN,
+        limit: int = 5,
+        directed: bool = False,
+    ) -> list[GraphPath]:
+        view = self.view(scope)
+        conn = self._read_conn()
+        eids = self._eids(conn, [source_id, target_id])
+        if source_id not in eids or target_id not in eids:
+            return []
+        ends = view.vertices_of(np.asarray([eids[source_id], eids[target_id]], dtype=np.int64))
+        if (ends < 0).any():
+            return []
+        found = traverse.shortest_paths(
+            view, int(ends[0]), int(ends[1]), max_hops, view.edge_mask(link_filter), limit, directed
+        )
+        if not found:
+            return []
+        _, visible = self._visible_hids(scope)
+        all_vertices = sorted({v for vs, _ in found for v in vs})
+        all_edges = sorted({e for _, hops in found for hop in hops for e in hop})
+        entities = self._reader.entities(conn, view.vertex_key[all_vertices].tolist(), visible)
+        links = self._reader.links(conn, view.edge_key[all_edges].tolist(), visible)
+        paths: list[GraphPath] = []
+        for vs, hops in found:
+            nodes = [entities.get(int(view.vertex_key[v])) for v in vs]
+            hop_links = [
+                tuple(
+                    sorted(
+                        (links[k] for k in (int(view.edge_key[e]) for e in hop) if k in links),
+                        key=lambda link: link.id,
+                    )
+                )
+                for hop in hops
+            ]
+            if all(n is not None for n in nodes) and all(hop_links):
+                paths.append(GraphPath(nodes=tuple(n for n in nodes if n), hops=tuple(hop_links)))
+        return paths
+
+    def search(
+        self,
+        scope: Scope,
+        text: str,
+        types: Sequence[str] | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        _, visible = self._visible_hids(scope)
+        index = self._index
+        conn = self._read_conn()
+        type_ids = (
+            [self._type_ids.get(("entity", t), -1) for t in types] if types is not None else None
+        )
+        hits = self._names.search(conn, index.version, text, visible, type_ids, limit)
+        for eid, value in self._selector_hits(scope, conn, text, types, visible).items():
+            hits[eid] = value
+        ranked = sorted(hits.items(), key=lambda item: (-item[1][0], str(index.e_id[item[0]])))
+        ranked = ranked[:limit]
+        entities = self._reader.entities(conn, [eid for eid, _ in ranked], visible)
+        return [
+            SearchHit(entity=entities[eid], score=round(score, 1), matched=name)
+            for eid, (score, name) in ranked
+            if eid in entities
+        ]
+
+    def _selector_hits(
+        self,
+        scope: Scope,
+        conn: sqlite3.Connection,
+        text: str,
+        types: Sequence[str] | None,
+        visible: str,
+    ) -> dict[int, tuple[float, str]]:
+        """An exact hit when the query is itself a selector (a phone number, an IBAN...)."""
+        candidates: dict[str, str] = {}
+        for etype in self.schema.selector_types:
+            if types is not None and etype.name not in types:
+                continue
+            assert etype.selector is not None
+            try:
+                value = NORMALIZERS[etype.selector.kind](text, scope.principal.country)
+            except ValueError:
+                continue
+            candidates[etype.selector.entity_id(value)] = value
+        if not candidates:
+            return {}
+        eids = self._eids(conn, list(candidates))
+        shown = self._reader.visible_eids(conn, list(eids.values()), visible)
+        return {eid: (100.0, candidates[i]) for i, eid in eids.items() if eid in shown}
+
+    def stats(self, scope: Scope | None = None) -> StoreStats:
+        conn = self._read_conn()
+        self._sync()
+        if scope is None:
+            where, params = "", []
+            entities = int(conn.execute("SELECT count(*) FROM entities").fetchone()[0])
+            by_entity = {
+                self._entity_types[tid]: int(count)
+                for tid, count in conn.execute("SELECT tid, count(*) FROM entities GROUP BY tid")
+            }
+        else:
+            _, visible = self._visible_hids(scope)
+            where, params = " WHERE hid IN (SELECT value FROM json_each(?))", [visible]
+            view = self.view(scope)
+            entities = view.n
+            counts = np.bincount(
+                view.vertex_type.astype(np.int64), minlength=len(self._entity_types)
+            )
+            by_entity = {
+                self._entity_types[tid]: int(c) for tid, c in enumerate(counts.tolist()) if c
+            }
+        links = int(conn.execute("SELECT count(*) FROM links" + where, params).fetchone()[0])
+        records = int(conn.execute("SELECT count(*) FROM erecords" + where, params).fetchone()[0])
+        by_link = {
+            self._link_types[tid]: int(c)
+            for tid, c in conn.execute(
+                f"SELECT tid, count(*) FROM links{where} GROUP BY tid", params
+            )
+        }
+        by_source = dict(
+            conn.execute(f"SELECT source, count(*) FROM links{where} GROUP BY source", params)
+        )
+        by_class: dict[str, int] = {}
+        by_code: dict[str, int] = {}
+        for hid, count in conn.execute(
+            f"SELECT hid, count(*) FROM links{where} GROUP BY hid", params
+        ):
+            handling = self._index.handlings[int(hid)]
+            by_class[handling.classification] = by_class.get(handling.classification, 0) + count
+            by_code[handling.code] = by_code.get(handling.code, 0) + count
+        levels = self.schema.policy.levels
+        return StoreStats(
+            entities=entities,
+            links=links,
+            records=records,
+            entities_by_type=dict(sorted(by_entity.items())),
+            links_by_type=dict(sorted(by_link.items())),
+            links_by_source=dict(sorted(by_source.items())),
+            links_by_classification={
+                lv: by_class[lv]
+                for lv in sorted(
+                    by_class, key=lambda x: (levels.index(x) if x in levels else len(levels), x)
+                )
+            },
+            links_by_code=dict(sorted(by_code.items())),
+        )

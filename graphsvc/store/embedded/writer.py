@@ -1,0 +1,345 @@
+"""Writing assertions into the embedded store: idempotent, batched, atomic per source record.
+
+``Writer.write`` takes the units of a batch (a unit is everything one source record asserts)
+and stores them in one transaction. Before anything of a unit is written it is checked against
+the store and the units before it: an entity may have only one type, and a link id belongs to
+one source. A unit that fails is refused whole and reported; the others are stored.
+
+Upserts compare the stored row with the new one and only write when something differs, so
+re-ingesting the same records changes nothing, not even the data version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from graphsvc.errors import StoreError
+from graphsvc.model.records import EntityAssertion, Handling, LinkAssertion
+from graphsvc.model.schema import Schema
+from graphsvc.store.embedded.ddl import NAMES_PER_RECORD
+from graphsvc.store.protocol import Rejection, Unit
+
+_ENTITY_CACHE_MAX = 2_000_000
+
+_RECORD_COLUMNS = (
+    "hid, method, ingested_at, observed_at, confidence, document, span_start, span_end, "
+    "extractor, grade_source, grade_info, properties"
+)
+_RECORD_COMPARED = (
+    "hid, method, observed_at, confidence, document, span_start, span_end, "
+    "extractor, grade_source, grade_info, properties"
+)
+UPSERT_RECORD = f"""
+INSERT INTO erecords (eid, source, record, {_RECORD_COLUMNS}, gen)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (eid, source, record) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS.split(", "))},
+    gen = excluded.gen
+WHERE ({", ".join(f"erecords.{c}" for c in _RECORD_COMPARED.split(", "))})
+    IS NOT ({", ".join(f"excluded.{c}" for c in _RECORD_COMPARED.split(", "))})
+RETURNING rid
+"""
+
+_LINK_COLUMNS = (
+    "tid, src, dst, directed, hid, t, confidence, source, record, method, ingested_at, "
+    "observed_at, document, span_start, span_end, extractor, grade_source, grade_info, properties"
+)
+_LINK_COMPARED = [c for c in _LINK_COLUMNS.split(", ") if c != "ingested_at"]
+UPSERT_LINK = f"""
+INSERT INTO links (id, {_LINK_COLUMNS}, gen)
+VALUES ({", ".join("?" * (len(_LINK_COLUMNS.split(", ")) + 2))})
+ON CONFLICT (id) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in _LINK_COLUMNS.split(", "))},
+    gen = excluded.gen
+WHERE links.source = excluded.source
+    AND ({", ".join(f"links.{c}" for c in _LINK_COMPARED)})
+    IS NOT ({", ".join(f"excluded.{c}" for c in _LINK_COMPARED)})
+"""
+
+
+def canonical_json(value: Any) -> str:
+    """JSON text that is equal exactly when the values are equal (for change detection)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_list(values: Iterable[Any]) -> str:
+    """A JSON array parameter, for ``IN (SELECT value FROM json_each(?))``."""
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+class Writer:
+    """Owns the write connection's caches: type ids, handling ids, entity ids."""
+
+    def __init__(self, conn: sqlite3.Connection, schema: Schema) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.type_ids: dict[tuple[str, str], int] = {}
+        self.handling_ids: dict[Handling, int] = {}
+        self.entities: dict[str, tuple[int, int]] = {}  # id -> (eid, tid), committed rows only
+        self._types_ready = False
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def entity_types(self, ids: Iterable[str]) -> dict[str, str]:
+        names = {tid: name for (kind, name), tid in self._type_table().items() if kind == "entity"}
+        found = self._lookup_entities(set(ids))
+        return {entity_id: names[tid] for entity_id, (_, tid) in found.items()}
+
+    def _type_table(self) -> dict[tuple[str, str], int]:
+        if not self.type_ids:
+            rows = self.conn.execute("SELECT kind, name, tid FROM types")
+            self.type_ids = {(kind, name): tid for kind, name, tid in rows}
+        return self.type_ids
+
+    def _lookup_entities(self, ids: set[str]) -> dict[str, tuple[int, int]]:
+        found = {i: self.entities[i] for i in ids if i in self.entities}
+        missing = [i for i in ids if i not in found]
+        for start in range(0, len(missing), 50_000):
+            chunk = missing[start : start + 50_000]
+            rows = self.conn.execute(
+                "SELECT id, eid, tid FROM entities WHERE id IN (SELECT value FROM json_each(?))",
+                (json_list(chunk),),
+            )
+            for entity_id, eid, tid in rows:
+                found[entity_id] = (eid, tid)
+        return found
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def write(self, units: Sequence[Unit]) -> list[Rejection]:
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot start a write: {exc}") from None
+        try:
+            rejections, new_entities, new_handlings = self._write(units)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self.type_ids = {}  # may hold ids of rows the rollback removed
+            self._types_ready = False
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"write failed, batch rolled back: {exc}") from None
+            raise
+        if len(self.entities) + len(new_entities) > _ENTITY_CACHE_MAX:
+            self.entities.clear()
+        self.entities.update(new_entities)
+        self.handling_ids.update(new_handlings)
+        return rejections
+
+    def _write(
+        self, units: Sequence[Unit]
+    ) -> tuple[list[Rejection], dict[str, tuple[int, int]], dict[Handling, int]]:
+        conn = self.conn
+        self._ensure_types()
+        version = int(conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
+        gen = version + 1
+        changes_before = conn.total_changes
+
+        entity_ids: set[str] = set()
+        link_ids: list[str] = []
+        for unit in units:
+            for a in unit:
+                if isinstance(a, EntityAssertion):
+                    entity_ids.add(a.entity_id)
+                else:
+                    entity_ids.update((a.src.id, a.dst.id))
+                    link_ids.append(a.id)
+        known = self._lookup_entities(entity_ids)
+        link_sources = self._link_sources(link_ids)
+        new_entities: dict[str, tuple[int, int]] = {}
+        new_handlings: dict[Handling, int] = {}
+
+        type_names = {tid: name for (kind, name), tid in self.type_ids.items() if kind == "entity"}
+        rejections: list[Rejection] = []
+        link_rows: list[tuple[Any, ...]] = []
+        for index, unit in enumerate(units):
+            problem = self._check(unit, known, link_sources, type_names)
+            if problem is not None:
+                rejections.append(Rejection(index, problem[0], problem[1]))
+                continue
+            for a in unit:
+                if isinstance(a, EntityAssertion):
+                    eid = self._ensure_entity(a.entity_id, a.type, known, new_entities)
+                    hid = self._handling_id(a.handling, new_handlings)
+                    self._upsert_record(a, eid, hid, gen)
+                else:
+                    src = self._ensure_entity(a.src.id, a.src.type, known, new_entities)
+                    dst = self._ensure_entity(a.dst.id, a.dst.type, known, new_entities)
+                    hid = self._handling_id(a.handling, new_handlings)
+                    link_rows.append(self._link_row(a, src, dst, hid, gen))
+                    link_sources[a.id] = a.provenance.source
+        if link_rows:
+            conn.executemany(UPSERT_LINK, link_rows)
+        if conn.total_changes > changes_before:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'version'", (str(gen),))
+        return rejections, new_entities, new_handlings
+
+    def _check(
+        self,
+        unit: Unit,
+        known: dict[str, tuple[int, int]],
+        link_sources: dict[str, str],
+        type_names: dict[int, str],
+    ) -> tuple[str | None, str] | None:
+        """Why the unit cannot be stored, or None."""
+        asserted: dict[str, str] = {}
+        for a in unit:
+            ends = (
+                [(a.entity_id, a.type, "id")]
+                if isinstance(a, EntityAssertion)
+                else [(a.src.id, a.src.type, "from"), (a.dst.id, a.dst.type, "to")]
+            )
+            for entity_id, type_name, field in ends:
+                existing = asserted.get(entity_id)
+                if existing is None and entity_id in known:
+                    existing = type_names.get(known[entity_id][1])
+                if existing is not None and existing != type_name:
+                    return field, (
+                        f"entity {entity_id!r} is a {existing}; this record says {type_name}"
+                    )
+                asserted[entity_id] = type_name
+            if isinstance(a, LinkAssertion):
+                owner = link_sources.get(a.id)
+                if owner is not None and owner != a.provenance.source:
+                    return "id", (
+                        f"link id {a.id!r} already belongs to source {owner!r}; "
+                        "link ids are unique across sources"
+                    )
+        return None
+
+    def _ensure_types(self) -> None:
+        if self._types_ready:
+            return
+        wanted = [("entity", name) for name in self.schema.entities] + [
+            ("link", name) for name in self.schema.links
+        ]
+        self.conn.executemany("INSERT OR IGNORE INTO types (kind, name) VALUES (?, ?)", wanted)
+        self.type_ids = {}
+        self._type_table()
+        self._types_ready = True
+
+    def _ensure_entity(
+        self,
+        entity_id: str,
+        type_name: str,
+        known: dict[str, tuple[int, int]],
+        new: dict[str, tuple[int, int]],
+    ) -> int:
+        if entity_id in known:
+            return known[entity_id][0]
+        tid = self.type_ids[("entity", type_name)]
+        cursor = self.conn.execute("INSERT INTO entities (id, tid) VALUES (?, ?)", (entity_id, tid))
+        eid = int(cursor.lastrowid or 0)
+        known[entity_id] = new[entity_id] = (eid, tid)
+        return eid
+
+    def _handling_id(self, handling: Handling, new: dict[Handling, int]) -> int:
+        hid = self.handling_ids.get(handling) or new.get(handling)
+        if hid is not None:
+            return hid
+        key = (
+            handling.classification,
+            json_list(handling.releasable_to),
+            json_list(handling.caveats),
+            handling.code,
+            handling.originator,
+            handling.retain_until or "",
+        )
+        self.conn.execute(
+            "INSERT OR IGNORE INTO handling (classification, releasable_to, caveats, code, "
+            "originator, retain_until) VALUES (?, ?, ?, ?, ?, ?)",
+            key,
+        )
+        row = self.conn.execute(
+            "SELECT hid FROM handling WHERE classification = ? AND releasable_to = ? AND "
+            "caveats = ? AND code = ? AND originator = ? AND retain_until = ?",
+            key,
+        ).fetchone()
+        new[handling] = int(row[0])
+        return new[handling]
+
+    def _link_sources(self, link_ids: list[str]) -> dict[str, str]:
+        sources: dict[str, str] = {}
+        for start in range(0, len(link_ids), 50_000):
+            rows = self.conn.execute(
+                "SELECT id, source FROM links WHERE id IN (SELECT value FROM json_each(?))",
+                (json_list(link_ids[start : start + 50_000]),),
+            )
+            sources.update(rows)
+        return sources
+
+    def _upsert_record(self, a: EntityAssertion, eid: int, hid: int, gen: int) -> None:
+        p, g = a.provenance, a.grading
+        row = self.conn.execute(
+            UPSERT_RECORD,
+            (
+                eid,
+                p.source,
+                p.record,
+                hid,
+                p.method,
+                p.ingested_at,
+                p.observed_at,
+                p.confidence,
+                p.document,
+                p.span[0] if p.span else None,
+                p.span[1] if p.span else None,
+                p.extractor,
+                g.source if g else None,
+                g.information if g else None,
+                canonical_json(a.properties),
+                gen,
+            ),
+        ).fetchone()
+        if row is not None:
+            self._index_names(int(row[0]), a)
+
+    def _index_names(self, rid: int, a: EntityAssertion) -> None:
+        base = rid * NAMES_PER_RECORD
+        self.conn.execute(
+            "DELETE FROM name_index WHERE rowid BETWEEN ? AND ?",
+            (base, base + NAMES_PER_RECORD - 1),
+        )
+        names = [
+            str(value)
+            for prop in self.schema.entities[a.type].name_properties
+            for value in a.properties.get(prop, [])
+        ][:NAMES_PER_RECORD]
+        self.conn.executemany(
+            "INSERT INTO name_index (rowid, name) VALUES (?, ?)",
+            [(base + k, name) for k, name in enumerate(names)],
+        )
+
+    def _link_row(
+        self, a: LinkAssertion, src: int, dst: int, hid: int, gen: int
+    ) -> tuple[Any, ...]:
+        p, g = a.provenance, a.grading
+        return (
+            a.id,
+            self.type_ids[("link", a.type)],
+            src,
+            dst,
+            int(a.directed),
+            hid,
+            a.time,
+            p.confidence,
+            p.source,
+            p.record,
+            p.method,
+            p.ingested_at,
+            p.observed_at,
+            p.document,
+            p.span[0] if p.span else None,
+            p.span[1] if p.span else None,
+            p.extractor,
+            g.source,
+            g.information,
+            canonical_json(a.properties),
+            gen,
+        )

@@ -1,0 +1,142 @@
+"""``ScopedView``: the graph one scope may see, in memory, for traversals and analytics.
+
+A view holds only visible entities and links. Vertices and edges are numbered densely; numpy
+arrays carry what traversal filters need (link type, date, confidence, direction) and a
+compressed adjacency (CSR) serves vectorised breadth-first traversals. The python-igraph
+``Graph`` over the same vertex and edge numbering is built on first use, for the algorithms
+of the analytics layer. Backends build views; nothing above the store builds one itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from graphsvc.store.protocol import LinkFilter
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class ScopedView:
+    """Visible vertices ``0..n-1`` and edges ``0..m-1`` with their attributes.
+
+    ``vertex_key``/``edge_key`` are the backend's own keys (for materialising results);
+    ``vertex_ids`` the public entity ids, used for canonical ordering and output.
+    """
+
+    scope_key: tuple[object, ...]
+    version: int
+    vertex_key: IntArray
+    vertex_ids: npt.NDArray[np.object_]
+    vertex_type: npt.NDArray[np.int16]
+    edge_key: IntArray
+    edge_src: IntArray
+    edge_dst: IntArray
+    edge_type: npt.NDArray[np.int16]
+    edge_time: npt.NDArray[np.float64]  # epoch seconds, NaN when undated
+    edge_confidence: npt.NDArray[np.float32]
+    edge_directed: BoolArray
+    entity_type_names: tuple[str, ...]
+    link_type_names: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        return int(self.vertex_key.shape[0])
+
+    @property
+    def m(self) -> int:
+        return int(self.edge_key.shape[0])
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    @cached_property
+    def _key_order(self) -> IntArray:
+        return np.argsort(self.vertex_key, kind="stable")
+
+    def vertices_of(self, keys: IntArray) -> IntArray:
+        """Vertex index of each backend key, or -1 where the key is not in the view."""
+        keys = np.asarray(keys, dtype=np.int64)
+        if self.n == 0 or keys.size == 0:
+            return np.full(keys.shape, -1, dtype=np.int64)
+        order = self._key_order
+        sorted_keys = self.vertex_key[order]
+        pos = np.searchsorted(sorted_keys, keys)
+        pos = np.minimum(pos, self.n - 1)
+        found = sorted_keys[pos] == keys
+        return np.where(found, order[pos], -1).astype(np.int64)
+
+    def edge_mask(self, link_filter: LinkFilter) -> BoolArray | None:
+        """Edges the filter lets through, or ``None`` when it lets everything through."""
+        if link_filter.is_open:
+            return None
+        mask = np.ones(self.m, dtype=bool)
+        if link_filter.types is not None:
+            codes = [i for i, name in enumerate(self.link_type_names) if name in link_filter.types]
+            mask &= np.isin(self.edge_type, np.asarray(codes, dtype=np.int16))
+        if link_filter.since is not None:
+            mask &= self.edge_time >= link_filter.since
+        if link_filter.until is not None:
+            mask &= self.edge_time <= link_filter.until
+        if link_filter.min_confidence is not None:
+            mask &= self.edge_confidence >= np.float32(link_filter.min_confidence)
+        return mask
+
+    # -- adjacency -------------------------------------------------------------------------------
+
+    @cached_property
+    def _csr(self) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
+        """Undirected adjacency: for vertex v, entries ``indptr[v]:indptr[v+1]`` of
+        ``(edge, neighbour, forward)`` where ``forward`` says v is the edge's ``from`` end."""
+        m = self.m
+        ends = np.concatenate([self.edge_src, self.edge_dst])
+        others = np.concatenate([self.edge_dst, self.edge_src])
+        edges = np.concatenate([np.arange(m, dtype=np.int64)] * 2)
+        forward = np.concatenate([np.ones(m, dtype=bool), np.zeros(m, dtype=bool)])
+        order = np.argsort(ends, kind="stable")
+        counts = np.bincount(ends, minlength=self.n)
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return indptr, edges[order], others[order], forward[order]
+
+    def incident(self, vertices: IntArray) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
+        """All adjacency entries of ``vertices``: ``(edge, neighbour, origin, forward)``."""
+        indptr, adj_edge, adj_vertex, adj_forward = self._csr
+        vertices = np.asarray(vertices, dtype=np.int64)
+        starts = indptr[vertices]
+        lengths = indptr[vertices + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, empty, np.empty(0, dtype=bool)
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        idx = offsets + np.arange(total, dtype=np.int64)
+        return adj_edge[idx], adj_vertex[idx], np.repeat(vertices, lengths), adj_forward[idx]
+
+    def degree(self) -> IntArray:
+        indptr = self._csr[0]
+        return np.diff(indptr)
+
+    # -- igraph ----------------------------------------------------------------------------------
+
+    @cached_property
+    def graph(self) -> Any:
+        """The python-igraph multigraph over the same numbering (directed edges from->to);
+        vertex attribute ``id`` and edge attributes ``type`` and ``key``."""
+        import igraph
+
+        g = igraph.Graph(
+            n=self.n,
+            edges=np.column_stack([self.edge_src, self.edge_dst]).tolist(),
+            directed=True,
+        )
+        g.vs["id"] = self.vertex_ids.tolist()
+        g.es["type"] = [self.link_type_names[c] for c in self.edge_type.tolist()]
+        g.es["key"] = self.edge_key.tolist()
+        return g
