@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and make:
 #   make serve   install into .venv, load the seed case into data/graph.db (first run), start
+#                (until the API lands: print the store's summary per principal)
 #   make test    install into .venv, run lint, type checks and the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -25,8 +26,11 @@ $(SEEDED): $(INSTALLED)
 
 seed: $(SEEDED)
 
+# The HTTP API arrives with the API issue; until then `serve` loads the seed case and prints
+# what the store holds and what each principal may see.
 serve: $(SEEDED)
-	$(BIN)/graphsvc --store $(STORE) --principals $(PRINCIPALS) serve
+	$(BIN)/graphsvc --store $(STORE) stats
+	$(BIN)/graphsvc --store $(STORE) --principals $(PRINCIPALS) stats --by-principal
 
 test: $(INSTALLED) lint typecheck pytest
 

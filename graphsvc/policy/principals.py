@@ -104,7 +104,10 @@ class Principals:
                 raise InvalidConfig(
                     f"{first['msg']}", file=str(file), field=f"principals[{index}].{where}"
                 ) from None
-            principal.check(policy)
+            try:
+                principal.check(policy)
+            except InvalidConfig as exc:
+                raise InvalidConfig(exc.message, file=str(file), field=f"principals[{index}]") from None
             principals.append(principal)
         return cls(principals, file)
 
