@@ -96,7 +96,7 @@ def parse_datetime(value: Any) -> str:
 def epoch_seconds(value: str) -> int:
     """Seconds since 1970 for a canonical date or date-time (partial dates at their start)."""
     if "T" in value:
-        return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+        return int(datetime.fromisoformat(value).timestamp())  # canonical values end in Z
     padded = value if len(value) == 10 else (value + "-01-01")[:10]
     return int(datetime.fromisoformat(padded).replace(tzinfo=UTC).timestamp())
 

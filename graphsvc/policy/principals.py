@@ -107,7 +107,9 @@ class Principals:
             try:
                 principal.check(policy)
             except InvalidConfig as exc:
-                raise InvalidConfig(exc.message, file=str(file), field=f"principals[{index}]") from None
+                raise InvalidConfig(
+                    exc.message, file=str(file), field=f"principals[{index}]"
+                ) from None
             principals.append(principal)
         return cls(principals, file)
 

@@ -56,6 +56,22 @@ class Reader:
                 out[row[0]] = self._link(row)
         return out
 
+    def first_lids_by_id(
+        self, conn: sqlite3.Connection, lids: Sequence[int], visible: str, count: int
+    ) -> list[int]:
+        """The ``count`` visible links among ``lids`` that come first by link id."""
+        ranked: list[tuple[str, int]] = []
+        for start in range(0, len(lids), _CHUNK):
+            ranked.extend(
+                conn.execute(
+                    "SELECT id, lid FROM links WHERE lid IN (SELECT value FROM json_each(?))"
+                    " AND hid IN (SELECT value FROM json_each(?))",
+                    (json_list(lids[start : start + _CHUNK]), visible),
+                )
+            )
+        ranked.sort()
+        return [lid for _, lid in ranked[:count]]
+
     def link_by_id(self, conn: sqlite3.Connection, link_id: str, visible: str) -> Link | None:
         row = conn.execute(
             LINK_SELECT + " WHERE l.id = ? AND l.hid IN (SELECT value FROM json_each(?))",

@@ -289,12 +289,11 @@ class EmbeddedStore:
     ) -> Subgraph:
         _, visible = self._visible_hids(scope)
         conn = self._read_conn()
-        links = sorted(
-            self._reader.links(conn, view.edge_key[edges].tolist(), visible).values(),
-            key=lambda link: link.id,
-        )
-        if len(links) > max_links:
-            links, truncated = links[:max_links], True
+        lids = view.edge_key[edges].tolist()
+        if len(lids) > max_links:  # keep the first links by id without building the others
+            lids = self._reader.first_lids_by_id(conn, lids, visible, max_links)
+            truncated = True
+        links = sorted(self._reader.links(conn, lids, visible).values(), key=lambda link: link.id)
         eids = view.vertex_key[vertices].tolist()
         if self._index.version != view.version:  # written since the view: check again
             eids = sorted(self._reader.visible_eids(conn, eids, visible))
@@ -361,7 +360,13 @@ class EmbeddedStore:
         hits = self._names.search(conn, index.version, text, visible, type_ids, limit)
         for eid, value in self._selector_hits(scope, conn, text, types, visible).items():
             hits[eid] = value
-        ranked = sorted(hits.items(), key=lambda item: (-item[1][0], str(index.e_id[item[0]])))
+        ids = dict(
+            conn.execute(
+                "SELECT eid, id FROM entities WHERE eid IN (SELECT value FROM json_each(?))",
+                (json_list(hits),),
+            )
+        )
+        ranked = sorted(hits.items(), key=lambda item: (-item[1][0], ids.get(item[0], "")))
         ranked = ranked[:limit]
         entities = self._reader.entities(conn, [eid for eid, _ in ranked], visible)
         return [
@@ -401,13 +406,15 @@ class EmbeddedStore:
         if scope is None:
             where, params = "", []
             entities = int(conn.execute("SELECT count(*) FROM entities").fetchone()[0])
-            by_entity = {
-                self._entity_types[tid]: int(count)
-                for tid, count in conn.execute("SELECT tid, count(*) FROM entities GROUP BY tid")
-            }
+            by_entity = dict(
+                conn.execute(
+                    "SELECT t.name, count(*) FROM entities e JOIN types t ON t.tid = e.tid"
+                    " GROUP BY t.name"
+                )
+            )
         else:
             _, visible = self._visible_hids(scope)
-            where, params = " WHERE hid IN (SELECT value FROM json_each(?))", [visible]
+            where, params = " WHERE l.hid IN (SELECT value FROM json_each(?))", [visible]
             view = self.view(scope)
             entities = view.n
             counts = np.bincount(
@@ -416,38 +423,31 @@ class EmbeddedStore:
             by_entity = {
                 self._entity_types[tid]: int(c) for tid, c in enumerate(counts.tolist()) if c
             }
-        links = int(conn.execute("SELECT count(*) FROM links" + where, params).fetchone()[0])
-        records = int(conn.execute("SELECT count(*) FROM erecords" + where, params).fetchone()[0])
-        by_link = {
-            self._link_types[tid]: int(c)
-            for tid, c in conn.execute(
-                f"SELECT tid, count(*) FROM links{where} GROUP BY tid", params
+        links = int(conn.execute("SELECT count(*) FROM links l" + where, params).fetchone()[0])
+        records = int(conn.execute("SELECT count(*) FROM erecords l" + where, params).fetchone()[0])
+
+        def grouped(column: str, join: str = "") -> dict[str, int]:
+            rows = conn.execute(
+                f"SELECT {column}, count(*) FROM links l {join}{where} GROUP BY {column}", params
             )
-        }
-        by_source = dict(
-            conn.execute(f"SELECT source, count(*) FROM links{where} GROUP BY source", params)
-        )
-        by_class: dict[str, int] = {}
-        by_code: dict[str, int] = {}
-        for hid, count in conn.execute(
-            f"SELECT hid, count(*) FROM links{where} GROUP BY hid", params
-        ):
-            handling = self._index.handlings[int(hid)]
-            by_class[handling.classification] = by_class.get(handling.classification, 0) + count
-            by_code[handling.code] = by_code.get(handling.code, 0) + count
+            return {str(key): int(count) for key, count in rows}
+
+        by_class = grouped("h.classification", "JOIN handling h ON h.hid = l.hid")
         levels = self.schema.policy.levels
         return StoreStats(
             entities=entities,
             links=links,
             records=records,
             entities_by_type=dict(sorted(by_entity.items())),
-            links_by_type=dict(sorted(by_link.items())),
-            links_by_source=dict(sorted(by_source.items())),
-            links_by_classification={
-                lv: by_class[lv]
-                for lv in sorted(
-                    by_class, key=lambda x: (levels.index(x) if x in levels else len(levels), x)
+            links_by_type=dict(sorted(grouped("t.name", "JOIN types t ON t.tid = l.tid").items())),
+            links_by_source=dict(sorted(grouped("l.source").items())),
+            links_by_classification=dict(
+                sorted(
+                    by_class.items(),
+                    key=lambda kv: (levels.index(kv[0]) if kv[0] in levels else len(levels), kv[0]),
                 )
-            },
-            links_by_code=dict(sorted(by_code.items())),
+            ),
+            links_by_code=dict(
+                sorted(grouped("h.code", "JOIN handling h ON h.hid = l.hid").items())
+            ),
         )
