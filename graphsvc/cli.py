@@ -7,6 +7,7 @@ shows one for internal errors).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from typing import Any, TextIO
 from graphsvc import __version__
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, InvalidInput, LimitExceeded, NotFound
-from graphsvc.ingest import Ingestor, IngestReport, SourceRegistry
+from graphsvc.ingest import Ingestor, IngestReport, Problem, SourceRegistry
 from graphsvc.model.graph import Entity, Link, Subgraph
 from graphsvc.model.graph import Path as GraphPath
 from graphsvc.model.properties import epoch_seconds, parse_datetime
@@ -257,8 +258,18 @@ def _ingest(args: argparse.Namespace, settings: Settings, schema: Schema) -> int
     registry = (
         SourceRegistry.load(settings.sources, schema) if settings.sources else SourceRegistry()
     )
-    with EmbeddedStore(settings.store, schema, create=True) as store:
-        ingestor = Ingestor(store, registry, batch_size=args.batch_size, progress=not args.quiet)
+    with contextlib.ExitStack() as stack:
+        sink = None
+        if args.errors:
+            errors = stack.enter_context(Path(args.errors).open("w", encoding="utf-8"))
+
+            def sink(problem: Problem) -> None:
+                errors.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
+
+        store = stack.enter_context(EmbeddedStore(settings.store, schema, create=True))
+        ingestor = Ingestor(
+            store, registry, batch_size=args.batch_size, progress=not args.quiet, problem_sink=sink
+        )
         for file in args.files:
             ingestor.ingest_path(file, args.mapping, args.source)
         report = ingestor.finish()
@@ -273,10 +284,6 @@ def _print_report(report: IngestReport, errors_path: str | None) -> None:
     if hidden > 0:
         hint = "" if errors_path else " (use --errors FILE to write them all)"
         print(f"... and {hidden} more problems{hint}", file=sys.stderr)
-    if errors_path:
-        with Path(errors_path).open("w", encoding="utf-8") as handle:
-            for problem in report.problems:
-                handle.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
     if len(report.files) > 1:
         for summary in report.files.values():
             print(f"{summary.file}: accepted {summary.accepted}, rejected {summary.rejected}")

@@ -73,6 +73,8 @@ class ValueSpec:
         empty = [c for c, v in values.items() if not v]
         if (strict and empty) or (self.columns and len(empty) == len(self.columns)):
             text = ""
+        elif self.columns and self.template == "{" + self.columns[0] + "}":
+            text = values[self.columns[0]]  # one column as it is: text keeps its line breaks
         else:
             text = collapse_spaces(self.template.format_map(values))
         if not text:

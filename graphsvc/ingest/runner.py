@@ -67,9 +67,13 @@ class FileReport:
 
 @dataclass
 class IngestReport:
+    """Counts per file, and the problems: the first ``MAX_PROBLEMS_KEPT`` in memory, every one
+    passed to ``sink`` (if given) as it is found."""
+
     files: dict[str, FileReport] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     problems_not_kept: int = 0
+    sink: Callable[[Problem], None] | None = None
 
     @property
     def accepted(self) -> int:
@@ -98,6 +102,8 @@ class IngestReport:
             )
 
     def _note(self, problem: Problem) -> None:
+        if self.sink is not None:
+            self.sink(problem)
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
         else:
@@ -110,6 +116,15 @@ class _Pending:
     line: int
     drafts: list[EntityAssertion | LinkDraft]
 
+    def keys(self) -> set[tuple[str, ...]]:
+        """What the unit's assertions replace when stored: link ids and entity records."""
+        return {
+            ("link", d.id)
+            if isinstance(d, LinkDraft)
+            else ("entity", d.entity_id, d.provenance.source, d.provenance.record)
+            for d in self.drafts
+        }
+
 
 class Ingestor:
     """One ingestion run into ``store``; call ``finish()`` at the end to get the report."""
@@ -121,6 +136,7 @@ class Ingestor:
         *,
         batch_size: int = 5000,
         progress: bool = False,
+        problem_sink: Callable[[Problem], None] | None = None,
     ) -> None:
         self.store = store
         self.schema = store.schema
@@ -128,10 +144,11 @@ class Ingestor:
         self.registry = registry if registry is not None else SourceRegistry()
         self.batch_size = batch_size
         self.progress = progress
-        self.report = IngestReport()
+        self.report = IngestReport(sink=problem_sink)
         self.ingested_at = now_iso()
         self._pending: list[_Pending] = []
         self._deferred: list[_Pending] = []
+        self._deferred_keys: set[tuple[str, ...]] = set()
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -182,7 +199,8 @@ class Ingestor:
                 base / str(data["sources"]), self.schema
             ).sources.items():
                 self.registry.sources[name] = source
-        entries = []
+        # the manifest's shape, then every file and mapping, are checked before anything is stored
+        entries: list[dict[str, Any]] = []
         for index, entry in enumerate(data["files"]):
             if isinstance(entry, str):
                 entry = {"path": entry}
@@ -197,9 +215,28 @@ class Ingestor:
                     field=f"files[{index}]",
                 )
             entries.append(entry)
-        for entry in entries:
-            mapping = base / str(entry["mapping"]) if entry.get("mapping") else None
-            self.ingest_path(base / str(entry["path"]), mapping, entry.get("source"))
+        plan: list[tuple[Path, Mapping | None, str | None]] = []
+        for index, entry in enumerate(entries):
+            file = base / str(entry["path"])
+            if not file.is_file():
+                raise InvalidMapping(
+                    f"no such file {file}", file=str(path), field=f"files[{index}]"
+                )
+            mapping = None
+            if entry.get("mapping"):
+                mapping = Mapping.load(base / str(entry["mapping"]), self.schema, self.registry)
+            elif file.suffix.lower() not in NATIVE_SUFFIXES:
+                raise InvalidMapping(
+                    f"{file.name} needs a mapping (only native .jsonl is read without one)",
+                    file=str(path),
+                    field=f"files[{index}]",
+                )
+            plan.append((file, mapping, entry.get("source")))
+        for file, mapping, default_source in plan:
+            if mapping is not None:
+                self.ingest_csv(file, mapping)
+            else:
+                self.ingest_native(file, default_source)
 
     def ingest_native(self, path: Path, source: str | None = None) -> None:
         with self._bar(path) as update:
@@ -220,6 +257,7 @@ class Ingestor:
         """Write what is pending, retry links held back for unknown ends, return the report."""
         self._flush(final=False)
         deferred, self._deferred = self._deferred, []
+        self._deferred_keys = set()
         for start in range(0, len(deferred), self.batch_size):
             self._pending = deferred[start : start + self.batch_size]
             self._flush(final=True)
@@ -287,6 +325,11 @@ class Ingestor:
         units: list[list[EntityAssertion | LinkAssertion]] = []
         origins: list[_Pending] = []
         for unit in pending:
+            if not final and self._deferred_keys and unit.keys() & self._deferred_keys:
+                # an earlier record of the same link or entity record is held back: keep file
+                # order, so that the last assertion in the files is the one that stays
+                self._defer(unit)
+                continue
             try:
                 assertions = [self._resolve(d, lookup, batch_types) for d in unit.drafts]
             except Unresolved as exc:
@@ -295,7 +338,7 @@ class Ingestor:
                         unit.file, unit.line, None, field=exc.end.field, reason=exc.message
                     )
                 else:
-                    self._deferred.append(unit)
+                    self._defer(unit)
                 continue
             except InvalidInput as exc:
                 self.report.reject(unit.file, unit.line, exc)
@@ -311,6 +354,10 @@ class Ingestor:
                 self.report.reject(
                     unit.file, unit.line, None, field=rejection.field, reason=rejection.reason
                 )
+
+    def _defer(self, unit: _Pending) -> None:
+        self._deferred.append(unit)
+        self._deferred_keys |= unit.keys()
 
     def _resolve(
         self,

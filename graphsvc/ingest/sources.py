@@ -73,11 +73,8 @@ class SourceConfig(BaseModel):
                             error["msg"], file=file, field=f"{where}.{part}.{loc}"
                         ) from None
         validator = RecordValidator(schema)
-        problems: list[tuple[str | None, str]] = []
-        if {"classification", "code", "originator"} <= set(self.handling):
-            validator.validate_handling(HandlingIn.model_validate(self.handling), problems)
-        if {"source", "information"} <= set(self.grading):
-            validator.validate_grading(GradingIn.model_validate(self.grading), problems)
+        problems = validator.handling_problems(self.handling)
+        problems += validator.grading_problems(self.grading)
         if problems:
             field, message = problems[0]
             raise InvalidMapping(message, file=file, field=f"{where}.{field}")
@@ -109,9 +106,12 @@ class SourceRegistry:
             )
         registry = cls()
         for name, spec in items.items():
-            registry.add(
-                parse_source({"name": name, **(spec or {})}, schema, file, f"sources.{name}")
-            )
+            where = f"sources.{name}"
+            if spec is not None and not isinstance(spec, dict):
+                raise InvalidMapping(
+                    "expected a source definition (a mapping)", file=file, field=where
+                )
+            registry.add(parse_source({"name": name, **(spec or {})}, schema, file, where))
         return registry
 
     def add(self, source: SourceConfig) -> None:

@@ -90,7 +90,11 @@ def parse_datetime(value: Any) -> str:
         raise ValueError(f"expected an ISO date-time, got {type(value).__name__}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} falls outside the calendar once converted to UTC") from None
+    return utc.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def epoch_seconds(value: str) -> int:

@@ -45,12 +45,17 @@ class ProvenanceIn(_Strict):
     source: str = Field(min_length=1, max_length=200)
     record: str | None = Field(default=None, min_length=1, max_length=500)
     method: Method = "structured"
-    ingestedAt: datetime | None = None
-    observedAt: datetime | date | None = None
+    ingestedAt: str | None = None  # canonical ISO text; a bare date stays a date
+    observedAt: str | None = None
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     document: str | None = Field(default=None, min_length=1)
     span: tuple[int, int] | None = None
     extractor: str | None = Field(default=None, min_length=1)
+
+    @field_validator("ingestedAt", "observedAt", mode="before")
+    @classmethod
+    def _instant(cls, value: Any) -> str | None:
+        return None if value is None else parse_datetime(value)
 
     @field_validator("span")
     @classmethod
@@ -280,7 +285,7 @@ class RecordValidator:
     def entity(
         self, raw: dict[str, Any], *, region: str | None = None, ingested_at: str | None = None
     ) -> EntityAssertion:
-        record = _validate(EntityRecordIn, raw)
+        record = self._structure(EntityRecordIn, raw, region)
         problems: Problems = []
         etype = self._type(record.type, problems)
         properties = (
@@ -310,7 +315,7 @@ class RecordValidator:
     def link(
         self, raw: dict[str, Any], *, region: str | None = None, ingested_at: str | None = None
     ) -> LinkDraft:
-        record = _validate(LinkRecordIn, raw)
+        record = self._structure(LinkRecordIn, raw, region)
         problems: Problems = []
         ltype = None
         try:
@@ -412,6 +417,35 @@ class RecordValidator:
         )
 
     # -- pieces ---------------------------------------------------------------------------------
+
+    def _structure(self, model: type[BaseModel], raw: dict[str, Any], region: str | None) -> Any:
+        """Parse the record's structure; when it is wrong, report that together with what the
+        schema says of the parts that are well-formed (type, properties, grading, handling)."""
+        record, problems = _structure_problems(model, raw)
+        if record is not None:
+            return record
+        broken = {field.split(".")[0] for field, _ in problems if field}
+        kind = raw.get("type")
+        owner: Any = None
+        if "type" not in broken and isinstance(kind, str):
+            try:
+                owner = (
+                    self.schema.entity_type(kind)
+                    if model is EntityRecordIn
+                    else self.schema.link_type(kind)
+                )
+            except InvalidInput as exc:
+                problems.append(("type", exc.message))
+        properties = raw.get("properties")
+        if owner is not None and "properties" not in broken and isinstance(properties, dict):
+            self._properties(owner.properties, properties, region, problems, owner.name)
+        for part, check in (
+            ("handling", self.handling_problems),
+            ("grading", self.grading_problems),
+        ):
+            if part not in broken and isinstance(raw.get(part), dict):
+                problems.extend(check(raw[part]))
+        raise InvalidInput.of(problems)
 
     def _type(self, name: str, problems: Problems) -> EntityType | None:
         try:
@@ -561,10 +595,8 @@ class RecordValidator:
             source=raw.source,
             record=record,
             method=raw.method,
-            ingested_at=parse_datetime(raw.ingestedAt)
-            if raw.ingestedAt
-            else (ingested_at or now_iso()),
-            observed_at=parse_datetime(raw.observedAt) if raw.observedAt is not None else None,
+            ingested_at=raw.ingestedAt or ingested_at or now_iso(),
+            observed_at=raw.observedAt,
             confidence=raw.confidence,
             document=raw.document,
             span=raw.span,
@@ -572,76 +604,78 @@ class RecordValidator:
         )
 
     def validate_grading(self, raw: GradingIn, problems: Problems) -> Grading | None:
-        ok = True
-        if raw.source not in self.policy.source_grades:
-            problems.append(
-                (
-                    "grading.source",
-                    f"{raw.source!r} is not one of {one_of(self.policy.source_grades)}",
-                )
-            )
-            ok = False
-        if raw.information not in self.policy.information_grades:
-            problems.append(
-                (
-                    "grading.information",
-                    f"{raw.information!r} is not one of {one_of(self.policy.information_grades)}",
-                )
-            )
-            ok = False
-        return Grading(raw.source, raw.information) if ok else None
+        found = self.grading_problems(raw.model_dump())
+        problems.extend(found)
+        return None if found else Grading(raw.source, raw.information)
 
     def validate_handling(self, raw: HandlingIn, problems: Problems) -> Handling | None:
-        before = len(problems)
-        levels = self.policy.levels
-        if raw.classification not in levels:
-            problems.append(
-                (
-                    "handling.classification",
-                    f"{raw.classification!r} is not one of {one_of(levels)}"
-                    + did_you_mean(raw.classification, levels),
-                )
-            )
-        if raw.code not in self.policy.codes:
-            problems.append(
-                ("handling.code", f"{raw.code!r} is not one of {one_of(self.policy.codes)}")
-            )
-        for caveat in raw.caveats:
-            if caveat not in self.policy.caveats:
-                problems.append(
-                    (
-                        "handling.caveats",
-                        f"unknown caveat {caveat!r}; known: {one_of(self.policy.caveats)}"
-                        + did_you_mean(caveat, self.policy.caveats),
-                    )
-                )
-        releasable = []
-        for code in raw.releasableTo:
-            normalized = code.strip().upper()
-            if not _is_party(normalized):
-                problems.append(
-                    (
-                        "handling.releasableTo",
-                        f"{code!r} is neither an ISO country code "
-                        "nor an agency code like FR-OCRTEH",
-                    )
-                )
-            releasable.append(normalized)
-        originator = raw.originator.strip().upper()
-        if not _is_agency(originator):
-            problems.append(
-                ("handling.originator", f"{raw.originator!r} is not an agency code like FR-OCRTEH")
-            )
-        if len(problems) > before:
+        found = self.handling_problems(raw.model_dump())
+        problems.extend(found)
+        if found:
             return None
         return Handling(
             classification=raw.classification,
-            releasable_to=tuple(sorted(set(releasable))),
+            releasable_to=tuple(sorted({code.strip().upper() for code in raw.releasableTo})),
             caveats=tuple(sorted(set(raw.caveats))),
             code=raw.code,
-            originator=originator,
+            originator=raw.originator.strip().upper(),
             retain_until=parse_date(raw.retainUntil) if raw.retainUntil else None,
         )
+
+    def grading_problems(self, values: dict[str, Any]) -> Problems:
+        """Problems of the grading fields present in ``values`` (all may be absent)."""
+        problems: Problems = []
+        scales = (
+            ("source", self.policy.source_grades),
+            ("information", self.policy.information_grades),
+        )
+        for name, scale in scales:
+            if name in values and str(values[name]) not in scale:
+                problems.append(
+                    (f"grading.{name}", f"{values[name]!r} is not one of {one_of(scale)}")
+                )
+        return problems
+
+    def handling_problems(self, values: dict[str, Any]) -> Problems:
+        """Problems of the handling fields present in ``values`` (all may be absent)."""
+        policy = self.policy
+        problems: Problems = []
+        level = values.get("classification")
+        if level is not None and level not in policy.levels:
+            problems.append(
+                (
+                    "handling.classification",
+                    f"{level!r} is not one of {one_of(policy.levels)}"
+                    + did_you_mean(str(level), policy.levels),
+                )
+            )
+        code = values.get("code")
+        if code is not None and code not in policy.codes:
+            problems.append(("handling.code", f"{code!r} is not one of {one_of(policy.codes)}"))
+        for caveat in values.get("caveats") or []:
+            if caveat not in policy.caveats:
+                problems.append(
+                    (
+                        "handling.caveats",
+                        f"unknown caveat {caveat!r}; known: {one_of(policy.caveats)}"
+                        + did_you_mean(str(caveat), policy.caveats),
+                    )
+                )
+        for party in values.get("releasableTo") or []:
+            if not _is_party(str(party).strip().upper()):
+                problems.append(
+                    (
+                        "handling.releasableTo",
+                        f"{party!r} is neither an ISO country code "
+                        "nor an agency code like FR-OCRTEH",
+                    )
+                )
+        originator = values.get("originator")
+        if originator is not None and not _is_agency(str(originator).strip().upper()):
+            problems.append(
+                ("handling.originator", f"{originator!r} is not an agency code like FR-OCRTEH")
+            )
+        return problems
 
 
 def _is_agency(code: str) -> bool:
@@ -666,20 +700,21 @@ def _link_time(
     return None
 
 
-def _validate(model: type[BaseModel], raw: dict[str, Any]) -> Any:
+def _structure_problems(model: type[BaseModel], raw: dict[str, Any]) -> tuple[Any, Problems]:
+    """The parsed record, or None and the problems of its structure."""
     try:
-        return model.model_validate(raw)
+        return model.model_validate(raw), []
     except ValidationError as exc:
         problems: Problems = []
         for error in exc.errors(include_url=False):
             # pydantic reports union members (``str``, ``EndIn``) as path parts; keep the field.
             loc = [str(part) for part in error["loc"] if part not in ("str", "EndIn")]
             field = ".".join(p.replace("from_", "from") for p in loc) or None
-            message = error["msg"]
+            message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = "unknown field"
             elif error["type"] == "missing":
                 message = "missing"
             if (field, message) not in problems:
                 problems.append((field, message))
-        raise InvalidInput.of(problems) from None
+        return None, problems

@@ -202,14 +202,23 @@ def _mapping(value: Any, path: Path, key: str) -> dict[str, Any]:
     return value
 
 
+def _known_keys(spec: dict[str, Any], known: set[str], path: Path, where: str) -> None:
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise InvalidSchema(
+            f"unknown key {unknown[0]!r}; expected some of {sorted(known)}"
+            + did_you_mean(unknown[0], known),
+            file=str(path),
+            field=where,
+        )
+
+
 def _properties(raw: Any, path: Path, key: str) -> dict[str, PropertySpec]:
     specs: dict[str, PropertySpec] = {}
     for name, spec in _mapping(raw or {}, path, key).items():
         where = f"{key}.{name}"
         spec = _mapping(spec, path, where)
-        unknown = set(spec) - {"type", "multiple", "values", "description"}
-        if unknown:
-            raise InvalidSchema(f"unknown keys {sorted(unknown)}", file=str(path), field=where)
+        _known_keys(spec, {"type", "multiple", "values", "description"}, path, where)
         kind = spec.get("type")
         if kind not in PROPERTY_TYPES:
             raise InvalidSchema(
@@ -238,6 +247,7 @@ def _load_entities(path: Path) -> dict[str, EntityType]:
     for name, spec in raw.items():
         where = f"entities.{name}"
         spec = _mapping(spec, path, where)
+        _known_keys(spec, {"label", "selector", "properties", "description"}, path, where)
         props = _properties(spec.get("properties"), path, f"{where}.properties")
         label = spec.get("label")
         if label is not None and label not in props:
@@ -245,6 +255,7 @@ def _load_entities(path: Path) -> dict[str, EntityType]:
         selector = None
         if "selector" in spec:
             sel = _mapping(spec["selector"], path, f"{where}.selector")
+            _known_keys(sel, {"kind", "property", "prefix"}, path, f"{where}.selector")
             kind, prop, prefix = sel.get("kind"), sel.get("property"), sel.get("prefix")
             if kind not in NORMALIZERS:
                 raise InvalidSchema(
@@ -293,6 +304,9 @@ def _load_links(path: Path, entities: Mapping[str, EntityType]) -> dict[str, Lin
     for name, spec in raw.items():
         where = f"links.{name}"
         spec = _mapping(spec, path, where)
+        _known_keys(
+            spec, {"directed", "from", "to", "time", "properties", "description"}, path, where
+        )
         props = _properties(spec.get("properties"), path, f"{where}.properties")
         time_property = spec.get("time")
         if time_property is not None and (

@@ -4,7 +4,9 @@ The same selector written differently by two sources must become one node, so ea
 one canonical form: phone numbers in E.164 (``phonenumbers``, with the source's country as the
 default region), e-mail addresses lower-cased, IBANs compacted and checksum-validated
 (``schwifty``), vehicle plates upper-cased without separators. Every normaliser raises
-``ValueError`` with a sentence saying what was expected.
+``ValueError`` with a sentence saying what was expected. A phone number whose trunk prefix
+would stay inside the international form (a national number with a digit missing, ``+33 0
+...``) is refused: it would otherwise become a separate, bogus node.
 """
 
 from __future__ import annotations
@@ -34,10 +36,21 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     except phonenumbers.NumberParseException as exc:
         hint = "" if region or text.startswith("+") else " (no default region: give +<country>)"
         raise ValueError(f"{raw!r} is not a phone number: {exc._msg}{hint}") from None
-    if not phonenumbers.is_possible_number(number):
-        where = f" for region {region.upper()}" if region else ""
-        raise ValueError(f"{raw!r} is not a possible phone number{where}")
+    # A number the numbering plan lists is fine; one it does not list (sub-ranges allocated
+    # after the metadata, test ranges) is kept when it has a possible length, except when a
+    # trunk prefix "0" would stay inside the international number.
+    if not phonenumbers.is_valid_number(number) and (
+        not phonenumbers.is_possible_number(number)
+        or (number.italian_leading_zero and not _leading_zero_is_national(number))
+    ):
+        where = f" in region {region.upper()}" if region and not text.startswith("+") else ""
+        raise ValueError(f"{raw!r} is not a valid phone number{where}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _leading_zero_is_national(number: phonenumbers.PhoneNumber) -> bool:
+    """Countries (Italy, San Marino, the Vatican) whose numbers really begin with 0."""
+    return number.country_code in (39, 378, 379)
 
 
 def normalize_email(raw: str, region: str | None = None) -> str:
