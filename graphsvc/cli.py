@@ -80,24 +80,28 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--min-confidence", type=float, help="only links at least this confident")
 
     expand = reader("expand", "the neighbourhood of entities")
-    expand.add_argument("ids", nargs="+", metavar="ID")
-    expand.add_argument("--hops", type=int, default=1)
-    expand.add_argument("--max-nodes", type=int, default=1000)
-    expand.add_argument("--max-links", type=int, default=5000)
+    expand.add_argument("ids", nargs="+", metavar="ID", help="entity ids to start from")
+    expand.add_argument("--hops", type=int, default=1, help=f"1..{MAX_HOPS} (default 1)")
+    expand.add_argument(
+        "--max-nodes", type=int, default=1000, help="cut the answer at this many entities"
+    )
+    expand.add_argument(
+        "--max-links", type=int, default=5000, help="cut the answer at this many links"
+    )
     link_filters(expand)
 
     paths = reader("paths", "shortest paths between two entities")
     paths.add_argument("source", metavar="FROM")
     paths.add_argument("target", metavar="TO")
-    paths.add_argument("--max-hops", type=int, default=4)
-    paths.add_argument("--limit", type=int, default=5)
+    paths.add_argument("--max-hops", type=int, default=4, help=f"1..{MAX_HOPS} (default 4)")
+    paths.add_argument("--limit", type=int, default=5, help="how many paths (default 5)")
     paths.add_argument("--directed", action="store_true", help="follow directed links forward only")
     link_filters(paths)
 
     search = reader("search", "find entities by name or selector")
-    search.add_argument("text")
+    search.add_argument("text", help="a name (typos and accents tolerated) or a selector")
     search.add_argument("--type", dest="types", action="append", help="entity type (repeatable)")
-    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--limit", type=int, default=20, help="how many hits (default 20)")
 
     entity = reader("entity", "one entity, with the source of each value")
     entity.add_argument("id")
@@ -112,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _format(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--format", choices=["text", "json"], default="text")
+    sub.add_argument(
+        "--format", choices=["text", "json"], default="text", help="output (default: text)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,6 +192,11 @@ def run(args: argparse.Namespace) -> int:
             _print_paths(found, args.format)
         elif args.command == "search":
             _limit("limit", args.limit, 1000)
+            for name in args.types or []:
+                try:
+                    schema.entity_type(name)
+                except InvalidInput as exc:
+                    raise InvalidInput(exc.message, field="--type") from None
             hits = store.search(scope, args.text, args.types, args.limit)
             if args.format == "json":
                 _json([h.to_dict() for h in hits])

@@ -18,7 +18,9 @@ A mapping is YAML, in the spirit of FollowTheMoney mappings::
           durationSeconds: "{duration}"
 
 Values are written as a literal (``H2``), a template naming columns (``"{first} {last}"``) or
-an object (``{column, template, format, split, map, default}``). A row becomes one unit: its
+an object (``{column, template, format, split, map, default}``). ``when: {column, equals | in |
+not_in}`` reads an entity or link only from matching rows (one CDR file with calls and texts);
+``csv: {decimal: ","}`` reads ``1 234,56`` as a number. A row becomes one unit: its
 entity records and links are stored together or not at all. The whole mapping is checked
 against the schema when loaded, and its columns against the file's header before any row is
 read, so a mistake is reported once, where it is written.
@@ -26,6 +28,7 @@ read, so a mistake is reported once, where it is written.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,6 +50,7 @@ _OVERRIDABLE = {
     "handling": set(HandlingIn.model_fields),
 }
 _LIST_FIELDS = {"releasableTo", "caveats"}
+CSV_OPTIONS = ("delimiter", "quotechar", "encoding", "decimal")
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,18 @@ class ValueSpec:
         return items[0] if items else self.default
 
 
+_TIME_DIRECTIVES = re.compile(r"%[HIMSfpXcTRzZ]")
+
+
 def _strptime(text: str, fmt: str) -> str:
+    """ISO text of ``text`` read with ``fmt``: a date when the format has no time of day."""
     try:
-        return datetime.strptime(text, fmt).isoformat()
+        moment = datetime.strptime(text, fmt)
     except ValueError:
         raise InvalidInput(f"{text!r} does not match the date format {fmt!r}") from None
+    if not _TIME_DIRECTIVES.search(fmt):
+        return moment.date().isoformat()
+    return moment.isoformat()
 
 
 def _template_columns(template: str, file: str, where: str) -> tuple[str, ...]:
@@ -207,6 +218,43 @@ def _overrides(spec: dict[str, Any], file: str, where: str) -> Overrides:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """``when: {column: kind, equals: sms}`` (or ``in: [...]``, ``not_in: [...]``): the entity
+    or link is only read from rows whose column matches."""
+
+    column: str
+    accepted: frozenset[str] | None = None
+    refused: frozenset[str] = frozenset()
+
+    def holds(self, row: dict[str, str]) -> bool:
+        value = row.get(self.column, "").strip()
+        if self.accepted is not None and value not in self.accepted:
+            return False
+        return value not in self.refused
+
+
+def _condition(raw: Any, file: str, where: str) -> Condition | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or "column" not in raw or len(set(raw) - {"column"}) != 1:
+        raise InvalidMapping(
+            "when takes a column and one of equals, in, not_in", file=file, field=where
+        )
+    test = (set(raw) - {"column"}).pop()
+    if test not in ("equals", "in", "not_in"):
+        raise InvalidMapping(
+            f"unknown test {test!r}; expected equals, in or not_in", file=file, field=where
+        )
+    values = raw[test] if isinstance(raw[test], list) else [raw[test]]
+    if test != "equals" and not isinstance(raw[test], list):
+        raise InvalidMapping(f"'{test}' takes a list of values", file=file, field=where)
+    texts = frozenset(str(v) for v in values)
+    if test == "not_in":
+        return Condition(column=str(raw["column"]), refused=texts)
+    return Condition(column=str(raw["column"]), accepted=texts)
+
+
+@dataclass(frozen=True)
 class EntityMapping:
     name: str
     type: str
@@ -215,6 +263,7 @@ class EntityMapping:
     optional: bool
     overrides: Overrides
     selector_property: str | None
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +275,7 @@ class LinkMapping:
     target: str
     properties: dict[str, ValueSpec]
     overrides: Overrides
+    when: Condition | None = None
 
 
 @dataclass
@@ -241,6 +291,7 @@ class Mapping:
     delimiter: str = ","
     quotechar: str = '"'
     encoding: str = "utf-8"
+    decimal: str = "."
     timezone: ZoneInfo | None = None
     property_types: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -285,13 +336,9 @@ class Mapping:
         else:
             source = parse_source(source_spec, schema, file, "source")
         csv_options = data.get("csv") or {}
-        if not isinstance(csv_options, dict) or set(csv_options) - {
-            "delimiter",
-            "quotechar",
-            "encoding",
-        }:
+        if not isinstance(csv_options, dict) or set(csv_options) - set(CSV_OPTIONS):
             raise InvalidMapping(
-                "csv takes delimiter, quotechar and encoding", file=file, field="csv"
+                "csv takes delimiter, quotechar, encoding and decimal", file=file, field="csv"
             )
         timezone = None
         if data.get("timezone"):
@@ -313,7 +360,7 @@ class Mapping:
             where = f"entities.{name}"
             if not isinstance(spec, dict):
                 raise InvalidMapping("expected a mapping", file=file, field=where)
-            bad = set(spec) - {"type", "id", "properties", "optional", *_OVERRIDABLE}
+            bad = set(spec) - {"type", "id", "properties", "optional", "when", *_OVERRIDABLE}
             if bad:
                 raise InvalidMapping(f"unknown keys {sorted(bad)}", file=file, field=where)
             etype_name = str(spec.get("type"))
@@ -340,6 +387,7 @@ class Mapping:
                 optional=bool(spec.get("optional", False)),
                 overrides=_overrides(spec, file, where),
                 selector_property=etype.selector.property if etype.selector else None,
+                when=_condition(spec.get("when"), file, f"{where}.when"),
             )
 
         links: list[LinkMapping] = []
@@ -351,7 +399,7 @@ class Mapping:
             where = f"links[{index}]"
             if not isinstance(spec, dict):
                 raise InvalidMapping("expected a mapping", file=file, field=where)
-            bad = set(spec) - {"type", "id", "from", "to", "properties", *_OVERRIDABLE}
+            bad = set(spec) - {"type", "id", "from", "to", "properties", "when", *_OVERRIDABLE}
             if bad:
                 raise InvalidMapping(f"unknown keys {sorted(bad)}", file=file, field=where)
             ltype_name = str(spec.get("type"))
@@ -402,6 +450,7 @@ class Mapping:
                         spec.get("properties"), ltype.properties, ltype_name, file, where
                     ),
                     overrides=_overrides(spec, file, where),
+                    when=_condition(spec.get("when"), file, f"{where}.when"),
                 )
             )
         return cls(
@@ -414,6 +463,7 @@ class Mapping:
             delimiter=str(csv_options.get("delimiter", ",")),
             quotechar=str(csv_options.get("quotechar", '"')),
             encoding=str(csv_options.get("encoding", "utf-8")),
+            decimal=_decimal(csv_options.get("decimal", "."), file),
             timezone=timezone,
             property_types=property_types,
         )
@@ -432,12 +482,16 @@ class Mapping:
         for column in self.overrides.columns():
             used.setdefault(column, set()).add("(top level)")
         for name, em in self.entities.items():
+            if em.when is not None:
+                used.setdefault(em.when.column, set()).add(f"entities.{name}.when")
             note(em.id, f"entities.{name}.id")
             for prop, spec in em.properties.items():
                 note(spec, f"entities.{name}.properties.{prop}")
             for column in em.overrides.columns():
                 used.setdefault(column, set()).add(f"entities.{name}")
         for index, lm in enumerate(self.links):
+            if lm.when is not None:
+                used.setdefault(lm.when.column, set()).add(f"links[{index}].when")
             note(lm.id, f"links[{index}].id")
             for prop, spec in lm.properties.items():
                 note(spec, f"links[{index}].properties.{prop}")
@@ -464,6 +518,8 @@ class Mapping:
 
         present: dict[str, tuple[str, Any, dict[str, Any]]] = {}
         for name, em in self.entities.items():
+            if em.when is not None and not em.when.holds(row):
+                continue
             where = f"entities.{name}"
             value = _evaluate(em.id, row, f"{where}.id", strict=True)
             if value in (None, ""):
@@ -498,6 +554,8 @@ class Mapping:
             records.append(record)
 
         for index, lm in enumerate(self.links):
+            if lm.when is not None and not lm.when.holds(row):
+                continue
             if lm.source not in present or lm.target not in present:
                 continue
             where = f"links[{index}]"
@@ -532,10 +590,29 @@ class Mapping:
             value = _evaluate(spec, row, f"{where}.properties.{prop}")
             if value is None or value == [] or value == "":
                 continue
-            if self.timezone is not None and self.property_types.get((owner, prop)) == "datetime":
+            kind = self.property_types.get((owner, prop))
+            if self.timezone is not None and kind == "datetime":
                 value = _localize(value, self.timezone)
+            elif self.decimal == "," and kind in ("number", "integer"):
+                value = _number_text(value)
             out[prop] = value
         return out
+
+
+def _decimal(value: Any, file: str) -> str:
+    if value not in (".", ","):
+        raise InvalidMapping("decimal is '.' or ','", file=file, field="csv.decimal")
+    return str(value)
+
+
+def _number_text(value: Any) -> Any:
+    """``1 234,56`` or ``1.234,56`` -> ``1234.56``, for files that write decimal commas."""
+    if isinstance(value, list):
+        return [_number_text(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    text = value.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    return text.replace(".", "").replace(",", ".")
 
 
 def _properties(raw: Any, specs: Any, owner: str, file: str, where: str) -> dict[str, ValueSpec]:

@@ -1,9 +1,12 @@
 """The visibility rule and the ``Scope`` that carries it into every read.
 
 A record is visible to a principal when its classification is at or below the principal's
-clearance, it is releasable to the principal's country or agency (an empty ``releasableTo``
-means every cleared user), the principal holds every caveat it carries, and it is not past its
-``retainUntil`` date. The originating agency always sees its own records.
+clearance, the principal holds every caveat it carries, it is releasable to the principal's
+country or agency (an empty ``releasableTo`` means every cleared user), and it is not past its
+``retainUntil`` date. The originating agency always sees its own records: for a principal of
+the originating agency, releasability and retention do not apply. Clearance and caveats are
+the person's, not the agency's, and always apply: an agency's clerk cleared RESTRICTED does not
+read the agency's SECRET human-source reporting.
 
 This module is the only place the rule is written. Stores never filter on handling fields
 themselves: they ask ``Scope.allows`` about each distinct handling they hold and restrict
@@ -36,17 +39,17 @@ class Scope:
     def allows(self, handling: Handling) -> bool:
         """The visibility rule."""
         principal = self.principal
-        if handling.originator == principal.agency:
-            return True
         if self.policy.rank(handling.classification) > self.policy.rank(principal.clearance):
             return False
+        if not principal.caveats.issuperset(handling.caveats):
+            return False
+        if handling.originator == principal.agency:
+            return True
         if (
             handling.releasable_to
             and principal.country not in handling.releasable_to
             and principal.agency not in handling.releasable_to
         ):
-            return False
-        if not principal.caveats.issuperset(handling.caveats):
             return False
         return not (handling.retain_until and handling.retain_until < self.today.isoformat())
 

@@ -532,3 +532,92 @@ def test_a_mapping_naming_a_source_from_the_sources_file(
         Mapping.load(wrong, schema, registry)
     assert caught.value.field == "source"
     assert "did you mean cdr-ro" in caught.value.message
+
+
+# -- conditions, decimal commas, date-only formats ------------------------------------------
+
+MIXED_MAPPING = (
+    SOURCE
+    + """
+csv: {delimiter: ";", decimal: ","}
+timezone: Europe/Paris
+record: "{id}"
+entities:
+  caller: {type: Phone, id: "{caller}"}
+  callee: {type: Phone, id: "{callee}"}
+  payer: {type: Person, id: "{payer}", optional: true, when: {column: kind, in: [transfer]}}
+  payee: {type: Organization, id: "{payee}", optional: true, when: {column: kind, equals: transfer}}
+links:
+  - type: CALLED
+    when: {column: kind, equals: voice}
+    from: caller
+    to: callee
+    properties: {date: {column: start, format: "%d/%m/%Y %H:%M"}}
+  - type: MESSAGED
+    when: {column: kind, not_in: [voice, transfer]}
+    from: caller
+    to: callee
+    properties:
+      date: {column: start, format: "%d/%m/%Y %H:%M"}
+      channel: sms
+  - type: TRANSFERRED_TO
+    when: {column: kind, equals: transfer}
+    from: payer
+    to: payee
+    properties:
+      date: {column: day, format: "%d/%m/%Y"}
+      amount: "{amount}"
+"""
+)
+
+MIXED = (
+    "id;kind;caller;callee;start;day;payer;payee;amount\n"
+    "r1;voice;0612345678;0698765432;15/03/2024 00:30;;;;\n"
+    "r2;sms;0612345678;0698765432;15/03/2024 00:40;;;;\n"
+    "r3;transfer;0612345678;0698765432;;15/03/2024;p-1;o-1;1 234,56\n"
+    "r4;transfer;0612345678;0698765432;;16/03/2024;p-1;o-1;2.500,00\n"
+)
+
+
+def test_when_chooses_the_link_type_from_a_column(store: EmbeddedStore, tmp_path: Path) -> None:
+    report = _run(store, tmp_path, MIXED_MAPPING, MIXED)
+    assert (report.accepted, report.rejected) == (4, 0), report.problems
+    assert get_link(store, "cdr-fr:r1:CALLED:caller-callee").type == "CALLED"
+    assert get_link(store, "cdr-fr:r2:MESSAGED:caller-callee").properties["channel"] == "sms"
+    scope = everyone(store.schema)
+    assert store.get_link(scope, "cdr-fr:r1:MESSAGED:caller-callee") is None
+    assert store.get_link(scope, "cdr-fr:r3:CALLED:caller-callee") is None
+    # the transfer rows name the payer and payee; the call rows do not read them at all
+    assert store.get_entity(scope, "p-1") is not None
+    assert store.stats().links_by_type == {"CALLED": 1, "MESSAGED": 1, "TRANSFERRED_TO": 2}
+
+
+def test_decimal_commas_and_date_only_formats(store: EmbeddedStore, tmp_path: Path) -> None:
+    _run(store, tmp_path, MIXED_MAPPING, MIXED)
+    first = get_link(store, "cdr-fr:r3:TRANSFERRED_TO:payer-payee")
+    assert first.properties["amount"] == 1234.56
+    assert get_link(store, "cdr-fr:r4:TRANSFERRED_TO:payer-payee").properties["amount"] == 2500
+    # a date read with a date-only format stays that day, whatever the mapping's time zone
+    assert first.properties["date"] == "2024-03-15"
+    # a local date-time just after midnight in Paris is the evening before in UTC
+    call = get_link(store, "cdr-fr:r1:CALLED:caller-callee")
+    assert call.properties["date"] == "2024-03-14T23:30:00Z"
+
+
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("{column: kind}", "one of equals, in, not_in"),
+        ("{column: kind, is: voice}", "unknown test"),
+        ("{column: kind, in: voice}", "takes a list"),
+        ("{column: kynd, equals: voice}", "kynd"),
+    ],
+)
+def test_bad_conditions_are_named(
+    store: EmbeddedStore, tmp_path: Path, when: str, words: str
+) -> None:
+    mapping = MIXED_MAPPING.replace("when: {column: kind, equals: voice}", f"when: {when}")
+    with pytest.raises(InvalidMapping) as caught:
+        _run(store, tmp_path, mapping, MIXED)
+    assert words in str(caught.value)
+    assert store.stats().links == 0

@@ -86,19 +86,21 @@ DAYS = [date(2024, 1, 1) + timedelta(days=30 * i) for i in range(12)]
 
 
 def oracle_sees(handling: dict[str, Any], principal: dict[str, Any]) -> bool:
-    """The visibility rule of DESIGN.md, written independently of graphsvc.policy."""
-    if handling["originator"] == principal["agency"]:
-        return True
+    """The visibility rule (README, "Handling and access control"), written independently of
+    graphsvc.policy: clearance and caveats always apply; for the originating agency,
+    releasability and retention do not."""
     if LEVELS.index(handling["classification"]) > LEVELS.index(principal["clearance"]):
         return False
+    if any(c not in principal["caveats"] for c in handling["caveats"]):
+        return False
+    if handling["originator"] == principal["agency"]:
+        return True
     releasable = handling["releasableTo"]
     if (
         releasable
         and principal["country"] not in releasable
         and principal["agency"] not in releasable
     ):
-        return False
-    if any(c not in principal["caveats"] for c in handling["caveats"]):
         return False
     retain = handling.get("retainUntil")
     return not (retain is not None and retain < TODAY.isoformat())

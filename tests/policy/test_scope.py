@@ -48,17 +48,11 @@ def fr(schema):
         ({"caveats": ("FIU", "HUMINT")}, False),
         ({"retain_until": "2025-06-01"}, True),  # the last day is still inside
         ({"retain_until": "2025-05-31"}, False),
-        # the originating agency always sees its own records
-        (
-            {
-                "originator": "FR-DCPJ",
-                "classification": "SECRET",
-                "caveats": ("HUMINT",),
-                "releasable_to": ("BE",),
-                "retain_until": "2020-01-01",
-            },
-            True,
-        ),
+        # the originating agency sees its own records whatever their releasability and
+        # retention, but its people's clearance and caveats still apply
+        ({"originator": "FR-DCPJ", "releasable_to": ("BE",), "retain_until": "2020-01-01"}, True),
+        ({"originator": "FR-DCPJ", "classification": "SECRET"}, False),
+        ({"originator": "FR-DCPJ", "caveats": ("HUMINT",)}, False),
     ],
 )
 def test_visibility_rule(fr, fields, visible):

@@ -19,7 +19,7 @@ from graphsvc.model.text import fold, tokens
 from graphsvc.store.embedded.ddl import NAMES_PER_RECORD
 
 CANDIDATES_MAX = 20_000  # candidate names scored per query
-MIN_SCORE = 50.0
+MIN_SCORE = 60.0
 
 
 def _cutoff(word: str) -> float | None:
