@@ -10,7 +10,7 @@ the store writes. Every problem is reported with the field it concerns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -25,7 +25,7 @@ from graphsvc.model.properties import (
     parse_date,
     parse_datetime,
 )
-from graphsvc.model.schema import EntityType, LinkType, Schema
+from graphsvc.model.schema import EntityType, LinkType, PropertySpec, Schema
 from graphsvc.model.selectors import NORMALIZERS, looks_like
 from graphsvc.model.text import did_you_mean, one_of
 
@@ -456,7 +456,7 @@ class RecordValidator:
 
     def _properties(
         self,
-        specs: Any,
+        specs: Mapping[str, PropertySpec],
         raw: dict[str, Any],
         region: str | None,
         problems: Problems,

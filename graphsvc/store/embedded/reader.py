@@ -80,47 +80,16 @@ class Reader:
         return self._link(row) if row else None
 
     def _link(self, row: tuple[Any, ...]) -> Link:
-        (
-            _,
-            link_id,
-            tid,
-            src,
-            dst,
-            directed,
-            hid,
-            source,
-            record,
-            method,
-            ingested,
-            observed,
-            confidence,
-            document,
-            span_start,
-            span_end,
-            extractor,
-            gsrc,
-            ginfo,
-            props,
-        ) = row
+        _, link_id, tid, src, dst, directed, hid = row[:7]
         return Link(
             id=str(link_id),
             type=self.type_names[int(tid)],
             source_id=str(src),
             target_id=str(dst),
             directed=bool(directed),
-            properties=json.loads(str(props)),
-            provenance=Provenance(
-                source=str(source),
-                record=str(record),
-                method=str(method),
-                ingested_at=str(ingested),
-                observed_at=observed,
-                confidence=float(confidence),
-                document=document,
-                span=(int(span_start), int(span_end)) if span_start is not None else None,
-                extractor=extractor,
-            ),
-            grading=Grading(str(gsrc), str(ginfo)),
+            properties=json.loads(str(row[19])),
+            provenance=_provenance(row[7:17]),
+            grading=Grading(str(row[17]), str(row[18])),
             handling=self.handlings[int(hid)],
         )
 
@@ -167,7 +136,7 @@ class Reader:
             records: dict[int, list[tuple[RecordRef, dict[str, list[JSONScalar]]]]] = {}
             for row in conn.execute(
                 """
-                SELECT eid, source, record, hid, method, ingested_at, observed_at, confidence,
+                SELECT eid, hid, source, record, method, ingested_at, observed_at, confidence,
                        document, span_start, span_end, extractor, grade_source, grade_info,
                        properties
                 FROM erecords WHERE eid IN (SELECT value FROM json_each(?))
@@ -181,35 +150,10 @@ class Reader:
         return out
 
     def _record(self, row: tuple[Any, ...]) -> tuple[RecordRef, dict[str, list[JSONScalar]]]:
-        (
-            _,
-            source,
-            record,
-            hid,
-            method,
-            ingested,
-            observed,
-            confidence,
-            document,
-            span_start,
-            span_end,
-            extractor,
-            gsrc,
-            ginfo,
-            props,
-        ) = row
+        _, hid = row[:2]
+        gsrc, ginfo, props = row[12:15]
         ref = RecordRef(
-            provenance=Provenance(
-                source=str(source),
-                record=str(record),
-                method=str(method),
-                ingested_at=str(ingested),
-                observed_at=observed,
-                confidence=float(confidence),
-                document=document,
-                span=(int(span_start), int(span_end)) if span_start is not None else None,
-                extractor=extractor,
-            ),
+            provenance=_provenance(row[2:12]),
             grading=Grading(str(gsrc), str(ginfo)) if gsrc is not None else None,
             handling=self.handlings[int(hid)],
         )
@@ -268,6 +212,23 @@ class Reader:
             statements=tuple(statements),
             records=tuple(ref for ref, _ in records),
         )
+
+
+def _provenance(fields: tuple[Any, ...]) -> Provenance:
+    """Provenance from the columns ``source, record, method, ingested_at, observed_at,
+    confidence, document, span_start, span_end, extractor`` (links and entity records alike)."""
+    source, record, method, ingested, observed, confidence, document, start, end, extractor = fields
+    return Provenance(
+        source=str(source),
+        record=str(record),
+        method=str(method),
+        ingested_at=str(ingested),
+        observed_at=observed,
+        confidence=float(confidence),
+        document=document,
+        span=(int(start), int(end)) if start is not None else None,
+        extractor=extractor,
+    )
 
 
 def _label(entity_id: str, label_property: str | None, statements: list[Statement]) -> str:

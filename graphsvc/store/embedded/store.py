@@ -131,6 +131,8 @@ class EmbeddedStore:
                     h for h, handling in index.handlings.items() if scope.allows(handling)
                 )
                 cached = (hids, json_list(sorted(hids)))
+                if len(self._visible) >= 1024:  # one entry per scope and handling count
+                    self._visible.clear()
                 self._visible[key] = cached
             return cached
 
