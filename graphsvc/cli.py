@@ -297,8 +297,11 @@ def _print_report(report: IngestReport, errors_path: str | None) -> None:
         print(f"... and {hidden} more problems{hint}", file=sys.stderr)
     if len(report.files) > 1:
         for summary in report.files.values():
-            print(f"{summary.file}: accepted {summary.accepted}, rejected {summary.rejected}")
-    print(f"accepted {report.accepted}, rejected {report.rejected}")
+            skipped = f", skipped {summary.skipped}" if summary.skipped else ""
+            print(
+                f"{summary.file}: accepted {summary.accepted}, rejected {summary.rejected}{skipped}"
+            )
+    print(report.summary())
 
 
 def _stats(

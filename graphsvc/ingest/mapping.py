@@ -176,13 +176,18 @@ class Overrides:
 
     fields: dict[str, dict[str, ValueSpec]] = field(default_factory=dict)
 
-    def apply(self, record: dict[str, Any], row: dict[str, str]) -> None:
+    def apply(self, record: dict[str, Any], row: dict[str, str], decimal: str = ".") -> None:
         for part, values in self.fields.items():
             target = record.setdefault(part, {})
             for name, spec in values.items():
                 value = spec.evaluate(row)
                 if value is None:
                     continue
+                if name == "confidence" and decimal == "," and spec.template is not None:
+                    try:
+                        value = _number_text(value)
+                    except InvalidInput as exc:
+                        raise InvalidInput(exc.message, field=f"{part}.{name}") from None
                 if name in _LIST_FIELDS and isinstance(value, str):
                     value = [v.strip() for v in value.split(",") if v.strip()]
                 target[name] = value
@@ -248,7 +253,15 @@ def _condition(raw: Any, file: str, where: str) -> Condition | None:
     values = raw[test] if isinstance(raw[test], list) else [raw[test]]
     if test != "equals" and not isinstance(raw[test], list):
         raise InvalidMapping(f"'{test}' takes a list of values", file=file, field=where)
-    texts = frozenset(str(v) for v in values)
+    for value in values:
+        if not isinstance(value, str):
+            raise InvalidMapping(
+                f"{value!r} is not text; quote it as the CSV writes it (YAML reads 01 as a "
+                "number and yes as a boolean)",
+                file=file,
+                field=where,
+            )
+    texts = frozenset(values)
     if test == "not_in":
         return Condition(column=str(raw["column"]), refused=texts)
     return Condition(column=str(raw["column"]), accepted=texts)
@@ -549,8 +562,8 @@ class Mapping:
             }
             if not em.selector_property:
                 record["id"] = value
-            self.overrides.apply(record, row)
-            em.overrides.apply(record, row)
+            self.overrides.apply(record, row, self.decimal)
+            em.overrides.apply(record, row, self.decimal)
             records.append(record)
 
         for index, lm in enumerate(self.links):
@@ -571,8 +584,8 @@ class Mapping:
                 "properties": self._properties(lm.properties, row, where, where),
                 "provenance": dict(base_provenance),
             }
-            self.overrides.apply(record, row)
-            lm.overrides.apply(record, row)
+            self.overrides.apply(record, row, self.decimal)
+            lm.overrides.apply(record, row, self.decimal)
             records.append(record)
         return records
 
@@ -594,7 +607,10 @@ class Mapping:
             if self.timezone is not None and kind == "datetime":
                 value = _localize(value, self.timezone)
             elif self.decimal == "," and kind in ("number", "integer"):
-                value = _number_text(value)
+                try:
+                    value = _number_text(value)
+                except InvalidInput as exc:
+                    raise InvalidInput(exc.message, field=f"{where}.properties.{prop}") from None
             out[prop] = value
         return out
 
@@ -605,13 +621,22 @@ def _decimal(value: Any, file: str) -> str:
     return str(value)
 
 
+_COMMA_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+
+
 def _number_text(value: Any) -> Any:
-    """``1 234,56`` or ``1.234,56`` -> ``1234.56``, for files that write decimal commas."""
+    """``1 234,56`` or ``1.234,56`` -> ``1234.56``, for files that write decimal commas.
+
+    A dot is only a thousands separator between groups of three digits; ``50.4363`` in a
+    decimal-comma file is an error, never silently 504363.
+    """
     if isinstance(value, list):
         return [_number_text(v) for v in value]
     if not isinstance(value, str):
         return value
-    text = value.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    text = value.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if not _COMMA_NUMBER.match(text):
+        raise InvalidInput(f"{value!r} is not a number written with a decimal comma (1 234,56)")
     return text.replace(".", "").replace(",", ".")
 
 

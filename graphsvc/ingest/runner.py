@@ -63,6 +63,7 @@ class FileReport:
     file: str
     accepted: int = 0
     rejected: int = 0
+    skipped: int = 0  # rows a mapping read nothing from (every entity optional and absent...)
 
 
 @dataclass
@@ -82,6 +83,14 @@ class IngestReport:
     @property
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files.values())
+
+    @property
+    def skipped(self) -> int:
+        return sum(f.skipped for f in self.files.values())
+
+    def summary(self) -> str:
+        text = f"accepted {self.accepted}, rejected {self.rejected}"
+        return text + (f", skipped {self.skipped} (nothing to store)" if self.skipped else "")
 
     def file(self, name: str) -> FileReport:
         return self.files.setdefault(name, FileReport(name))
@@ -291,6 +300,9 @@ class Ingestor:
         for line, unit in units:
             if isinstance(unit, InvalidInput):
                 self.report.reject(file, line, unit)
+                continue
+            if not unit:
+                self.report.file(file).skipped += 1
                 continue
             try:
                 drafts = [self._validate(raw, default_source) for raw in unit]

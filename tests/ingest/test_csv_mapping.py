@@ -621,3 +621,53 @@ def test_bad_conditions_are_named(
         _run(store, tmp_path, mapping, MIXED)
     assert words in str(caught.value)
     assert store.stats().links == 0
+
+
+def test_a_decimal_point_in_a_decimal_comma_file_is_an_error_not_a_bigger_number(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    data = MIXED + "r5;transfer;0612345678;0698765432;;17/03/2024;p-1;o-1;50.4363\n"
+    report = _run(store, tmp_path, MIXED_MAPPING, data)
+    problem = only_problem(report, tmp_path / "data.csv", 6)
+    assert problem.field == "links[2].properties.amount"
+    assert "decimal comma" in problem.reason
+    assert report.accepted == 4
+
+
+def test_a_confidence_read_from_a_column_follows_the_decimal_comma(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    mapping = MIXED_MAPPING.replace(
+        'record: "{id}"', 'record: "{id}"\nprovenance: {confidence: {column: conf}}'
+    )
+    data = "id;kind;caller;callee;start;day;payer;payee;amount;conf\n" + "".join(
+        row + ";0,6\n" for row in MIXED.splitlines()[1:]
+    )
+    report = _run(store, tmp_path, mapping, data)
+    assert report.rejected == 0, report.problems
+    assert get_link(store, "cdr-fr:r1:CALLED:caller-callee").provenance.confidence == 0.6
+
+
+@pytest.mark.parametrize("value", ["01", "yes", "1.5"])
+def test_when_values_must_be_quoted_text(store: EmbeddedStore, tmp_path: Path, value: str) -> None:
+    mapping = MIXED_MAPPING.replace(
+        "{column: kind, equals: voice}", f"{{column: kind, equals: {value}}}"
+    )
+    with pytest.raises(InvalidMapping, match="quote it"):
+        _run(store, tmp_path, mapping, MIXED)
+
+
+def test_rows_that_assert_nothing_are_counted_as_skipped(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    data = MIXED + "r6;fax;;;;;;;\n"  # no entity id, every link's condition fails
+    mapping = MIXED_MAPPING.replace(
+        'caller: {type: Phone, id: "{caller}"}',
+        'caller: {type: Phone, id: "{caller}", optional: true}',
+    ).replace(
+        'callee: {type: Phone, id: "{callee}"}',
+        'callee: {type: Phone, id: "{callee}", optional: true}',
+    )
+    report = _run(store, tmp_path, mapping, data)
+    assert (report.accepted, report.rejected, report.skipped) == (4, 0, 1)
+    assert report.summary() == "accepted 4, rejected 0, skipped 1 (nothing to store)"

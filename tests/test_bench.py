@@ -1,0 +1,25 @@
+"""The benchmarks still run: a quick, small case through every scenario (timings not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.slow
+def test_core_benchmark_runs_quick(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_core.py"), "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    for scenario in ("ingest", "scoped view", "expand 2 hops", "shortest path", "name search"):
+        assert scenario in result.stdout
+    assert "rejected 0" in result.stdout
