@@ -102,7 +102,7 @@ def bench_ingest(case: Path, db: Path, schema: Schema) -> None:
         elapsed, report = timed(
             lambda: (ingestor.ingest_path(case / "manifest.yaml"), ingestor.finish())[1]
         )
-        stats = store.stats()
+        stats = store.totals()
     print(
         f"  ingested {report.accepted} records ({stats.links} links, {stats.entities} entities,"
         f" {stats.records} entity records), rejected {report.rejected}"

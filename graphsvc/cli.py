@@ -10,7 +10,7 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -163,60 +163,69 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "stats":
             return _stats(args, store, settings, schema)
         principal = Principals.load(settings.principals, schema.policy).get(args.principal)
-        scope = Scope.of(principal, schema.policy)
-        if args.command == "expand":
-            _limit("hops", args.hops, MAX_HOPS)
-            _limit("max-nodes", args.max_nodes, MAX_RESULTS)
-            _limit("max-links", args.max_links, MAX_RESULTS)
-            result = store.expand(
-                scope,
-                args.ids,
-                args.hops,
-                _link_filter(args, schema),
-                args.max_nodes,
-                args.max_links,
-            )
-            _print_subgraph(result, args.format)
-        elif args.command == "paths":
-            _limit("max-hops", args.max_hops, MAX_HOPS)
-            _limit("limit", args.limit, 1000)
-            found = store.paths(
-                scope,
-                args.source,
-                args.target,
-                args.max_hops,
-                _link_filter(args, schema),
-                args.limit,
-                args.directed,
-            )
-            _print_paths(found, args.format)
-        elif args.command == "search":
-            _limit("limit", args.limit, 1000)
-            for name in args.types or []:
-                try:
-                    schema.entity_type(name)
-                except InvalidInput as exc:
-                    raise InvalidInput(exc.message, field="--type") from None
-            hits = store.search(scope, args.text, args.types, args.limit)
-            if args.format == "json":
-                _json([h.to_dict() for h in hits])
-            for hit in hits if args.format == "text" else []:
-                print(f"{hit.score:5.1f}  {hit.entity.id:<32} {hit.entity.type:<13} {hit.matched}")
-        elif args.command == "entity":
-            found_entity = store.get_entity(scope, args.id)
-            if found_entity is None:
-                raise _not_found("entity", args.id)
-            links = store.entity_links(scope, args.id, limit=max(args.links, 0))
-            _print_entity(found_entity, links, args.format)
-        elif args.command == "link":
-            found_link = store.get_link(scope, args.id)
-            if found_link is None:
-                raise _not_found("link", args.id)
-            if args.format == "json":
-                _json(found_link.to_dict())
-            else:
-                _print_link_detail(found_link)
+        READERS[args.command](args, store, Scope.of(principal, schema.policy))
     return 0
+
+
+def _expand(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+    _limit("hops", args.hops, MAX_HOPS)
+    _limit("max-nodes", args.max_nodes, MAX_RESULTS)
+    _limit("max-links", args.max_links, MAX_RESULTS)
+    link_filter = _link_filter(args, store.schema)
+    result = store.expand(scope, args.ids, args.hops, link_filter, args.max_nodes, args.max_links)
+    _print_subgraph(result, args.format)
+
+
+def _paths(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+    _limit("max-hops", args.max_hops, MAX_HOPS)
+    _limit("limit", args.limit, 1000)
+    link_filter = _link_filter(args, store.schema)
+    found = store.paths(
+        scope, args.source, args.target, args.max_hops, link_filter, args.limit, args.directed
+    )
+    _print_paths(found, args.format)
+
+
+def _search(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+    _limit("limit", args.limit, 1000)
+    for name in args.types or []:
+        try:
+            store.schema.entity_type(name)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="--type") from None
+    hits = store.search(scope, args.text, args.types, args.limit)
+    if args.format == "json":
+        _json([h.to_dict() for h in hits])
+        return
+    for hit in hits:
+        print(f"{hit.score:5.1f}  {hit.entity.id:<32} {hit.entity.type:<13} {hit.matched}")
+
+
+def _entity(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+    found = store.get_entity(scope, args.id)
+    if found is None:
+        raise _not_found("entity", args.id)
+    links = store.entity_links(scope, args.id, limit=max(args.links, 0))
+    _print_entity(found, links, args.format)
+
+
+def _link(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+    found = store.get_link(scope, args.id)
+    if found is None:
+        raise _not_found("link", args.id)
+    if args.format == "json":
+        _json(found.to_dict())
+    else:
+        _print_link_detail(found)
+
+
+READERS: dict[str, Callable[[argparse.Namespace, EmbeddedStore, Scope], None]] = {
+    "expand": _expand,
+    "paths": _paths,
+    "search": _search,
+    "entity": _entity,
+    "link": _link,
+}
 
 
 def _not_found(kind: str, ident: str) -> GraphsvcError:
@@ -337,7 +346,7 @@ def _stats(
     if args.principal:
         principal = Principals.load(settings.principals, schema.policy).get(args.principal)
         scope = Scope.of(principal, schema.policy)
-    counts = store.stats(scope)
+    counts = store.stats(scope) if scope is not None else store.totals()
     if args.format == "json":
         _json(counts.to_dict())
         return 0

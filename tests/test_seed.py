@@ -39,7 +39,7 @@ def scope(principals: Principals, seeded: EmbeddedStore, principal: str) -> Scop
 
 
 def test_size_and_every_level_and_code_used(seeded: EmbeddedStore) -> None:
-    stats = seeded.stats()
+    stats = seeded.totals()
     assert 300 <= stats.entities <= 1000 and 2000 <= stats.links <= 6000
     assert set(stats.links_by_classification) == set(seeded.schema.policy.levels)
     assert set(stats.links_by_code) == set(seeded.schema.policy.codes)

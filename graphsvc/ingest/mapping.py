@@ -273,22 +273,131 @@ class EntityMapping:
     type: str
     id: ValueSpec
     properties: dict[str, ValueSpec]
+    property_types: dict[str, str]
     optional: bool
     overrides: Overrides
     selector_property: str | None
     when: Condition | None = None
 
+    @property
+    def where(self) -> str:
+        return f"entities.{self.name}"
+
 
 @dataclass(frozen=True)
 class LinkMapping:
+    where: str
     type: str
     id: ValueSpec | None
     default_id: str
     source: str
     target: str
     properties: dict[str, ValueSpec]
+    property_types: dict[str, str]
     overrides: Overrides
     when: Condition | None = None
+
+
+def _compile_source(spec: Any, schema: Schema, registry: SourceRegistry, file: str) -> SourceConfig:
+    if not isinstance(spec, str):
+        return parse_source(spec, schema, file, "source")
+    source = registry.get(spec)
+    if source is None:
+        raise InvalidMapping(
+            f"source {spec!r} is not defined in the sources file"
+            + did_you_mean(spec, registry.sources),
+            file=file,
+            field="source",
+        )
+    return source
+
+
+def _timezone(name: Any, file: str) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidMapping(f"unknown time zone {name!r}", file=file, field="timezone") from None
+
+
+def _item(spec: Any, allowed: set[str], file: str, where: str) -> dict[str, Any]:
+    if not isinstance(spec, dict):
+        raise InvalidMapping("expected a mapping", file=file, field=where)
+    bad = set(spec) - allowed - {"type", "id", "properties", "when", *_OVERRIDABLE}
+    if bad:
+        raise InvalidMapping(f"unknown keys {sorted(bad)}", file=file, field=where)
+    return spec
+
+
+def _compile_entity(name: str, spec: Any, schema: Schema, file: str) -> EntityMapping:
+    where = f"entities.{name}"
+    spec = _item(spec, {"optional"}, file, where)
+    type_name = str(spec.get("type"))
+    etype = schema.entities.get(type_name)
+    if etype is None:
+        raise InvalidMapping(
+            f"unknown entity type {type_name!r}" + did_you_mean(type_name, schema.entities),
+            file=file,
+            field=f"{where}.type",
+        )
+    if "id" not in spec:
+        raise InvalidMapping("missing: the entity's id (or selector value)", file=file, field=where)
+    return EntityMapping(
+        name=name,
+        type=type_name,
+        id=parse_value(spec["id"], file, f"{where}.id"),
+        properties=_properties(spec.get("properties"), etype.properties, type_name, file, where),
+        property_types={p: ps.type for p, ps in etype.properties.items()},
+        optional=bool(spec.get("optional", False)),
+        overrides=_overrides(spec, file, where),
+        selector_property=etype.selector.property if etype.selector else None,
+        when=_condition(spec.get("when"), file, f"{where}.when"),
+    )
+
+
+def _compile_link(
+    index: int, spec: Any, schema: Schema, entities: dict[str, EntityMapping], file: str
+) -> LinkMapping:
+    where = f"links[{index}]"
+    spec = _item(spec, {"from", "to"}, file, where)
+    type_name = str(spec.get("type"))
+    ltype = schema.links.get(type_name)
+    if ltype is None:
+        raise InvalidMapping(
+            f"unknown link type {type_name!r}" + did_you_mean(type_name, schema.links),
+            file=file,
+            field=f"{where}.type",
+        )
+    ends = []
+    for end in ("from", "to"):
+        ref = spec.get(end)
+        if ref not in entities:
+            raise InvalidMapping(
+                f"{ref!r} is not one of the entities of this mapping ({one_of(sorted(entities))})",
+                file=file,
+                field=f"{where}.{end}",
+            )
+        if entities[ref].type not in ltype.end_types(end):
+            raise InvalidMapping(
+                f"{type_name} does not allow a {entities[ref].type} at '{end}'; "
+                f"expected {one_of(ltype.end_types(end))}",
+                file=file,
+                field=f"{where}.{end}",
+            )
+        ends.append(str(ref))
+    return LinkMapping(
+        where=where,
+        type=type_name,
+        id=parse_value(spec["id"], file, f"{where}.id") if "id" in spec else None,
+        default_id=f"{type_name}:{ends[0]}-{ends[1]}",
+        source=ends[0],
+        target=ends[1],
+        properties=_properties(spec.get("properties"), ltype.properties, type_name, file, where),
+        property_types={p: ps.type for p, ps in ltype.properties.items()},
+        overrides=_overrides(spec, file, where),
+        when=_condition(spec.get("when"), file, f"{where}.when"),
+    )
 
 
 @dataclass
@@ -306,7 +415,6 @@ class Mapping:
     encoding: str = "utf-8"
     decimal: str = "."
     timezone: ZoneInfo | None = None
-    property_types: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path, schema: Schema, registry: SourceRegistry) -> Mapping:
@@ -336,139 +444,37 @@ class Mapping:
             raise InvalidMapping(
                 f"unknown keys {sorted(unknown)}; expected some of {sorted(known)}", file=file
             )
-        source_spec = data.get("source")
-        if isinstance(source_spec, str):
-            source = registry.get(source_spec)
-            if source is None:
-                raise InvalidMapping(
-                    f"source {source_spec!r} is not defined in the sources file"
-                    + did_you_mean(source_spec, registry.sources),
-                    file=file,
-                    field="source",
-                )
-        else:
-            source = parse_source(source_spec, schema, file, "source")
         csv_options = data.get("csv") or {}
         if not isinstance(csv_options, dict) or set(csv_options) - set(CSV_OPTIONS):
             raise InvalidMapping(
                 "csv takes delimiter, quotechar, encoding and decimal", file=file, field="csv"
             )
-        timezone = None
-        if data.get("timezone"):
-            try:
-                timezone = ZoneInfo(str(data["timezone"]))
-            except (ZoneInfoNotFoundError, ValueError):
-                raise InvalidMapping(
-                    f"unknown time zone {data['timezone']!r}", file=file, field="timezone"
-                ) from None
-
         raw_entities = data.get("entities") or {}
         if not isinstance(raw_entities, dict) or not raw_entities:
             raise InvalidMapping(
                 "expected a mapping of name -> entity", file=file, field="entities"
             )
-        property_types: dict[tuple[str, str], str] = {}
-        entities: dict[str, EntityMapping] = {}
-        for name, spec in raw_entities.items():
-            where = f"entities.{name}"
-            if not isinstance(spec, dict):
-                raise InvalidMapping("expected a mapping", file=file, field=where)
-            bad = set(spec) - {"type", "id", "properties", "optional", "when", *_OVERRIDABLE}
-            if bad:
-                raise InvalidMapping(f"unknown keys {sorted(bad)}", file=file, field=where)
-            etype_name = str(spec.get("type"))
-            if etype_name not in schema.entities:
-                raise InvalidMapping(
-                    f"unknown entity type {etype_name!r}"
-                    + did_you_mean(etype_name, schema.entities),
-                    file=file,
-                    field=f"{where}.type",
-                )
-            etype = schema.entities[etype_name]
-            if "id" not in spec:
-                raise InvalidMapping(
-                    "missing: the entity's id (or selector value)", file=file, field=where
-                )
-            props = _properties(spec.get("properties"), etype.properties, etype_name, file, where)
-            for prop, pspec in etype.properties.items():
-                property_types[(name, prop)] = pspec.type
-            entities[name] = EntityMapping(
-                name=name,
-                type=etype_name,
-                id=parse_value(spec["id"], file, f"{where}.id"),
-                properties=props,
-                optional=bool(spec.get("optional", False)),
-                overrides=_overrides(spec, file, where),
-                selector_property=etype.selector.property if etype.selector else None,
-                when=_condition(spec.get("when"), file, f"{where}.when"),
-            )
-
-        links: list[LinkMapping] = []
+        entities = {
+            name: _compile_entity(str(name), spec, schema, file)
+            for name, spec in raw_entities.items()
+        }
         raw_links = data.get("links") or []
         if not isinstance(raw_links, list):
             raise InvalidMapping("expected a list of links", file=file, field="links")
-        default_ids: set[str] = set()
-        for index, spec in enumerate(raw_links):
-            where = f"links[{index}]"
-            if not isinstance(spec, dict):
-                raise InvalidMapping("expected a mapping", file=file, field=where)
-            bad = set(spec) - {"type", "id", "from", "to", "properties", "when", *_OVERRIDABLE}
-            if bad:
-                raise InvalidMapping(f"unknown keys {sorted(bad)}", file=file, field=where)
-            ltype_name = str(spec.get("type"))
-            if ltype_name not in schema.links:
-                raise InvalidMapping(
-                    f"unknown link type {ltype_name!r}" + did_you_mean(ltype_name, schema.links),
-                    file=file,
-                    field=f"{where}.type",
-                )
-            ltype = schema.links[ltype_name]
-            ends = []
-            for end in ("from", "to"):
-                ref = spec.get(end)
-                if ref not in entities:
-                    raise InvalidMapping(
-                        f"{ref!r} is not one of the entities of this mapping "
-                        f"({one_of(sorted(entities))})",
-                        file=file,
-                        field=f"{where}.{end}",
-                    )
-                if entities[ref].type not in ltype.end_types(end):
-                    raise InvalidMapping(
-                        f"{ltype_name} does not allow a {entities[ref].type} at '{end}'; "
-                        f"expected {one_of(ltype.end_types(end))}",
-                        file=file,
-                        field=f"{where}.{end}",
-                    )
-                ends.append(str(ref))
-            default_id = f"{ltype_name}:{ends[0]}-{ends[1]}"
-            if "id" not in spec:
-                if default_id in default_ids:
-                    raise InvalidMapping(
-                        "two links of the same type between the same entities need explicit ids",
-                        file=file,
-                        field=where,
-                    )
-                default_ids.add(default_id)
-            for prop, pspec in ltype.properties.items():
-                property_types[(f"links[{index}]", prop)] = pspec.type
-            links.append(
-                LinkMapping(
-                    type=ltype_name,
-                    id=parse_value(spec["id"], file, f"{where}.id") if "id" in spec else None,
-                    default_id=default_id,
-                    source=ends[0],
-                    target=ends[1],
-                    properties=_properties(
-                        spec.get("properties"), ltype.properties, ltype_name, file, where
-                    ),
-                    overrides=_overrides(spec, file, where),
-                    when=_condition(spec.get("when"), file, f"{where}.when"),
-                )
+        links = [
+            _compile_link(index, spec, schema, entities, file)
+            for index, spec in enumerate(raw_links)
+        ]
+        unnamed = [lm.default_id for lm in links if lm.id is None]
+        if len(unnamed) != len(set(unnamed)):
+            raise InvalidMapping(
+                "two links of the same type between the same entities need explicit ids",
+                file=file,
+                field="links",
             )
         return cls(
             file=file,
-            source=source,
+            source=_compile_source(data.get("source"), schema, registry, file),
             entities=entities,
             links=links,
             record=parse_value(data["record"], file, "record") if "record" in data else None,
@@ -477,8 +483,7 @@ class Mapping:
             quotechar=str(csv_options.get("quotechar", '"')),
             encoding=str(csv_options.get("encoding", "utf-8")),
             decimal=_decimal(csv_options.get("decimal", "."), file),
-            timezone=timezone,
-            property_types=property_types,
+            timezone=_timezone(data.get("timezone"), file),
         )
 
     # -- rows ------------------------------------------------------------------------------------
@@ -494,22 +499,15 @@ class Mapping:
         note(self.record, "record")
         for column in self.overrides.columns():
             used.setdefault(column, set()).add("(top level)")
-        for name, em in self.entities.items():
-            if em.when is not None:
-                used.setdefault(em.when.column, set()).add(f"entities.{name}.when")
-            note(em.id, f"entities.{name}.id")
-            for prop, spec in em.properties.items():
-                note(spec, f"entities.{name}.properties.{prop}")
-            for column in em.overrides.columns():
-                used.setdefault(column, set()).add(f"entities.{name}")
-        for index, lm in enumerate(self.links):
-            if lm.when is not None:
-                used.setdefault(lm.when.column, set()).add(f"links[{index}].when")
-            note(lm.id, f"links[{index}].id")
-            for prop, spec in lm.properties.items():
-                note(spec, f"links[{index}].properties.{prop}")
-            for column in lm.overrides.columns():
-                used.setdefault(column, set()).add(f"links[{index}]")
+        items: list[EntityMapping | LinkMapping] = [*self.entities.values(), *self.links]
+        for item in items:
+            if item.when is not None:
+                used.setdefault(item.when.column, set()).add(f"{item.where}.when")
+            note(item.id, f"{item.where}.id")
+            for prop, spec in item.properties.items():
+                note(spec, f"{item.where}.properties.{prop}")
+            for column in item.overrides.columns():
+                used.setdefault(column, set()).add(item.where)
         return used
 
     def check_header(self, header: list[str], data_file: str) -> None:
@@ -525,33 +523,46 @@ class Mapping:
 
     def rows_to_records(self, row: dict[str, str], default_record: str) -> list[dict[str, Any]]:
         """The native records one row asserts (raises ``InvalidInput`` naming the field)."""
-        record_id = self.record.evaluate(row, strict=True) if self.record else None
-        record_id = str(record_id) if record_id not in (None, "") else default_record
+        record_id = default_record
+        if self.record is not None:
+            value = _evaluate(self.record, row, "record", strict=True)
+            if value in (None, ""):
+                raise InvalidInput(
+                    f"empty: reads {_describe(self.record)}, the row's id in its source",
+                    field="record",
+                )
+            record_id = str(value)
         base_provenance = {"source": self.source.name, "record": record_id}
 
         present: dict[str, tuple[str, Any, dict[str, Any]]] = {}
         for name, em in self.entities.items():
             if em.when is not None and not em.when.holds(row):
                 continue
-            where = f"entities.{name}"
-            value = _evaluate(em.id, row, f"{where}.id", strict=True)
+            value = _evaluate(em.id, row, f"{em.where}.id", strict=True)
             if value in (None, ""):
                 if em.optional:
                     continue
                 raise InvalidInput(
                     f"empty: reads {_describe(em.id)}; "
                     "mark the entity optional if it may be absent",
-                    field=f"{where}.id",
+                    field=f"{em.where}.id",
                 )
-            props = self._properties(em.properties, row, where, name)
+            props = self._properties(em, row)
             present[name] = (em.type, str(value), props)
 
-        used_as_end = {lm.source for lm in self.links} | {lm.target for lm in self.links}
+        read_links = [
+            lm
+            for lm in self.links
+            if (lm.when is None or lm.when.holds(row))
+            and lm.source in present
+            and lm.target in present
+        ]
+        used_as_end = {lm.source for lm in read_links} | {lm.target for lm in read_links}
         records: list[dict[str, Any]] = []
         for name, (etype, value, props) in present.items():
             em = self.entities[name]
             if not props and name in used_as_end:
-                continue  # asserted by the links it ends
+                continue  # asserted by the links of this row that end on it
             if em.selector_property and em.selector_property not in props:
                 props = {**props, em.selector_property: value}
             record: dict[str, Any] = {
@@ -566,13 +577,8 @@ class Mapping:
             em.overrides.apply(record, row, self.decimal)
             records.append(record)
 
-        for index, lm in enumerate(self.links):
-            if lm.when is not None and not lm.when.holds(row):
-                continue
-            if lm.source not in present or lm.target not in present:
-                continue
-            where = f"links[{index}]"
-            link_id = _evaluate(lm.id, row, f"{where}.id", strict=True) if lm.id else None
+        for lm in read_links:
+            link_id = _evaluate(lm.id, row, f"{lm.where}.id", strict=True) if lm.id else None
             record = {
                 "kind": "link",
                 "id": str(link_id)
@@ -581,7 +587,7 @@ class Mapping:
                 "type": lm.type,
                 "from": self._end(present[lm.source], lm.source),
                 "to": self._end(present[lm.target], lm.target),
-                "properties": self._properties(lm.properties, row, where, where),
+                "properties": self._properties(lm, row),
                 "provenance": dict(base_provenance),
             }
             self.overrides.apply(record, row, self.decimal)
@@ -595,15 +601,14 @@ class Mapping:
             return {"type": etype, "value": value}
         return {"type": etype, "id": value}
 
-    def _properties(
-        self, specs: dict[str, ValueSpec], row: dict[str, str], where: str, owner: str
-    ) -> dict[str, Any]:
+    def _properties(self, item: EntityMapping | LinkMapping, row: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for prop, spec in specs.items():
+        where = item.where
+        for prop, spec in item.properties.items():
             value = _evaluate(spec, row, f"{where}.properties.{prop}")
             if value is None or value == [] or value == "":
                 continue
-            kind = self.property_types.get((owner, prop))
+            kind = item.property_types.get(prop)
             if self.timezone is not None and kind == "datetime":
                 value = _localize(value, self.timezone)
             elif self.decimal == "," and kind in ("number", "integer"):

@@ -158,6 +158,7 @@ class Ingestor:
         self._pending: list[_Pending] = []
         self._deferred: list[_Pending] = []
         self._deferred_keys: set[tuple[str, ...]] = set()
+        self._run_types: dict[str, str] = {}  # entity id -> type, as this run asserts them
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -309,6 +310,9 @@ class Ingestor:
             except InvalidInput as exc:
                 self.report.reject(file, line, exc)
                 continue
+            for draft in drafts:
+                if isinstance(draft, EntityAssertion):
+                    self._run_types.setdefault(draft.entity_id, draft.type)
             self._pending.append(_Pending(file, line, drafts))
             if len(self._pending) >= self.batch_size:
                 self._flush(final=False)
@@ -321,19 +325,6 @@ class Ingestor:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        batch_types: dict[str, str] = {}
-        wanted: set[str] = set()
-        for unit in pending:
-            for draft in unit.drafts:
-                if isinstance(draft, EntityAssertion):
-                    batch_types.setdefault(draft.entity_id, draft.type)
-                else:
-                    wanted.update(end.raw for end in draft.ends if end.raw is not None)
-        known = self.store.entity_types(wanted - set(batch_types))
-
-        def lookup(entity_id: str) -> str | None:
-            return batch_types.get(entity_id) or known.get(entity_id)
-
         units: list[list[EntityAssertion | LinkAssertion]] = []
         origins: list[_Pending] = []
         for unit in pending:
@@ -343,7 +334,7 @@ class Ingestor:
                 self._defer(unit)
                 continue
             try:
-                assertions = [self._resolve(d, lookup, batch_types) for d in unit.drafts]
+                assertions = [self._resolve(d) for d in unit.drafts]
             except Unresolved as exc:
                 if final:
                     self.report.reject(
@@ -371,16 +362,16 @@ class Ingestor:
         self._deferred.append(unit)
         self._deferred_keys |= unit.keys()
 
-    def _resolve(
-        self,
-        draft: EntityAssertion | LinkDraft,
-        lookup: Callable[[str], str | None],
-        batch_types: dict[str, str],
-    ) -> EntityAssertion | LinkAssertion:
+    def _resolve(self, draft: EntityAssertion | LinkDraft) -> EntityAssertion | LinkAssertion:
+        """A link end given by a bare id resolves against the entities this run asserts (its
+        entity records, and ends already resolved), never against the store: what the store
+        holds may be hidden from the people who will read the link, and the meaning of a file
+        must not depend on what was loaded before it."""
         if isinstance(draft, EntityAssertion):
             return draft
+        lookup = self._run_types.get
         src = self.validator.resolve_end(draft, draft.ends[0], lookup)
         dst = self.validator.resolve_end(draft, draft.ends[1], lookup)
-        batch_types.setdefault(src.id, src.type)
-        batch_types.setdefault(dst.id, dst.type)
+        self._run_types.setdefault(src.id, src.type)
+        self._run_types.setdefault(dst.id, dst.type)
         return draft.resolve(src, dst)

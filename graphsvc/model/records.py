@@ -371,7 +371,7 @@ class RecordValidator:
         In order: an explicit ``{"id", "type"}``; a ``{"type", "value"}`` or a string carrying
         a selector prefix (``phone:...``), normalised as that selector; a bare string that
         reads as a selector allowed at this end (a phone number, an e-mail address, an IBAN);
-        a known entity id (``lookup``); and finally, when the link type allows exactly one
+        an entity id ``lookup`` knows; and finally, when the link type allows exactly one
         entity type at this end, that type. Raises ``InvalidInput`` when the end is wrong and
         ``Unresolved`` when it names an id not known (yet) whose type cannot be inferred.
         """
@@ -411,7 +411,7 @@ class RecordValidator:
             return EndRef(raw, etype.name)
         raise Unresolved(
             end,
-            f"unknown entity {raw!r}: not in the store or the files being ingested, and "
+            f"unknown entity {raw!r}: not asserted by the files being ingested, and "
             f"{draft.type.name} allows {one_of(allowed)} here; "
             f'name it as {{"id": "{raw}", "type": "..."}}',
         )

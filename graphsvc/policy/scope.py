@@ -37,9 +37,13 @@ class Scope:
         return cls(principal=principal, policy=policy, today=today or datetime.now(UTC).date())
 
     def allows(self, handling: Handling) -> bool:
-        """The visibility rule."""
+        """The visibility rule. Fails closed: a record whose classification the policy no
+        longer lists (a level withdrawn from ``schema/handling.yaml``) is visible to no one."""
         principal = self.principal
-        if self.policy.rank(handling.classification) > self.policy.rank(principal.clearance):
+        levels = self.policy.levels
+        if handling.classification not in levels:
+            return False
+        if levels.index(handling.classification) > levels.index(principal.clearance):
             return False
         if not principal.caveats.issuperset(handling.caveats):
             return False

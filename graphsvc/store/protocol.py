@@ -8,7 +8,7 @@ scope, never the raw graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -63,10 +63,6 @@ class GraphStore(Protocol):
     schema: Schema
 
     # -- writing (ingestion; unscoped) -----------------------------------------------------------
-
-    def entity_types(self, ids: Iterable[str]) -> dict[str, str]:
-        """Types of the given entity ids that exist (for resolving link ends at ingestion)."""
-        ...
 
     def write(self, units: Sequence[Unit]) -> list[Rejection]:
         """Upsert the units in one transaction; return the units refused (type conflicts...).
@@ -131,6 +127,13 @@ class GraphStore(Protocol):
 
     def view(self, scope: Scope) -> ScopedView: ...
 
-    def stats(self, scope: Scope | None = None) -> StoreStats: ...
+    def stats(self, scope: Scope) -> StoreStats:
+        """What the scope sees: entities, links and entity records, by type, source, level."""
+        ...
+
+    def totals(self) -> StoreStats:
+        """The whole store, whatever its handling: for the operator who holds the store file
+        (``graphsvc stats``), never for an API caller."""
+        ...
 
     def close(self) -> None: ...

@@ -13,9 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graphsvc.errors import LimitExceeded
 from graphsvc.store.view import BoolArray, IntArray, ScopedView
 
 DFS_BUDGET = 2_000_000  # adjacency entries a path search may examine before it gives up
+
+
+@dataclass
+class _Budget:
+    remaining: int
+
+    @property
+    def spent(self) -> bool:
+        return self.remaining <= 0
 
 
 @dataclass(frozen=True)
@@ -148,13 +158,18 @@ def shortest_paths(
     if to_target[source] < 0:
         return []
     found: list[tuple[list[int], list[list[int]]]] = []
-    budget = [DFS_BUDGET]
+    budget = _Budget(DFS_BUDGET)
     for length in range(int(to_target[source]), max_hops + 1):
         _enumerate(
             view, source, target, length, to_target, edge_mask, directed, limit, found, budget
         )
-        if len(found) >= limit or budget[0] <= 0:
+        if len(found) >= limit:
             break
+        if budget.spent:
+            raise LimitExceeded(
+                f"the path search examined {DFS_BUDGET:,} links without finishing; "
+                "lower the maximum hops or restrict the link types or dates"
+            )
     return found
 
 
@@ -168,7 +183,7 @@ def _enumerate(
     directed: bool,
     limit: int,
     found: list[tuple[list[int], list[list[int]]]],
-    budget: list[int],
+    budget: _Budget,
 ) -> None:
     """Depth-first, neighbours in id order, every path of exactly ``length`` hops."""
     path = [source]
@@ -176,7 +191,7 @@ def _enumerate(
 
     def steps(u: int, remaining: int) -> tuple[IntArray, dict[int, list[int]]]:
         edges, neighbours, _, forward = view.incident(np.asarray([u]))
-        budget[0] -= int(edges.size)
+        budget.remaining -= int(edges.size)
         keep = _usable(view, edges, forward, edge_mask, directed)
         edges, neighbours = edges[keep], neighbours[keep]
         dist = to_target[neighbours]
@@ -193,7 +208,7 @@ def _enumerate(
 
     def walk(u: int, remaining: int) -> bool:
         """Returns True when the search must stop (limit reached or budget spent)."""
-        if budget[0] <= 0:
+        if budget.spent:
             return True
         candidates, by_vertex = steps(u, remaining)
         for v in candidates.tolist():

@@ -27,8 +27,11 @@ BoolArray = npt.NDArray[np.bool_]
 class ScopedView:
     """Visible vertices ``0..n-1`` and edges ``0..m-1`` with their attributes.
 
-    ``vertex_key``/``edge_key`` are the backend's own keys (for materialising results);
-    ``vertex_ids`` the public entity ids, used for canonical ordering and output.
+    ``vertex_ids`` are the public entity ids, for canonical ordering and output.
+    ``vertex_key``, ``edge_key`` and ``version`` are the backend's own row keys and data
+    version, for the store to materialise results: their gaps and growth count writes of any
+    handling, so they must never be serialised, exported or returned to a caller (use the
+    public ids, and positions in the view).
     """
 
     scope_key: tuple[object, ...]
@@ -127,8 +130,8 @@ class ScopedView:
 
     @cached_property
     def graph(self) -> Any:
-        """The python-igraph multigraph over the same numbering (directed edges from->to);
-        vertex attribute ``id`` and edge attributes ``type`` and ``key``."""
+        """The python-igraph multigraph over the same numbering (directed edges from->to),
+        with vertex attribute ``id`` (the public entity id) and edge attribute ``type``."""
         import igraph
 
         g = igraph.Graph(
@@ -138,5 +141,4 @@ class ScopedView:
         )
         g.vs["id"] = self.vertex_ids.tolist()
         g.es["type"] = [self.link_type_names[c] for c in self.edge_type.tolist()]
-        g.es["key"] = self.edge_key.tolist()
         return g

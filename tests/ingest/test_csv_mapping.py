@@ -10,6 +10,7 @@ import pytest
 
 from graphsvc.errors import InvalidMapping
 from graphsvc.ingest import IngestReport, SourceRegistry
+from graphsvc.ingest.csvsource import row_digest
 from graphsvc.ingest.lines import MAX_LINE_BYTES
 from graphsvc.ingest.mapping import Mapping
 from graphsvc.model.schema import Schema
@@ -100,7 +101,7 @@ def test_call_detail_records_through_a_mapping(store: EmbeddedStore, tmp_path: P
     assert "fields" in only_problem(report, data, 6).reason
     assert only_problem(report, data, 7).field == "properties.durationSeconds"
     assert only_problem(report, data, 8).field in ("from", "entities.caller.id", "id")
-    stats = store.stats()
+    stats = store.totals()
     assert stats.links == 3
     assert stats.entities_by_type == {"Phone": 4}
 
@@ -131,25 +132,38 @@ def test_re_ingesting_a_mapped_file_changes_nothing(
 ) -> None:
     data, mapping = _files(tmp_path, CDR_MAPPING, CDR)
     ingest(store, data, mapping=mapping)
-    stats, version = store.stats().to_dict(), data_version(db)
+    stats, version = store.totals().to_dict(), data_version(db)
     report = ingest(store, data, mapping=mapping)
     assert report.accepted == 3
-    assert store.stats().to_dict() == stats
+    assert store.totals().to_dict() == stats
     assert data_version(db) == version
 
 
-def test_without_a_record_template_rows_are_identified_by_line(
+def test_without_a_record_template_rows_are_identified_by_their_content(
     store: EmbeddedStore, tmp_path: Path, db: Path
 ) -> None:
     mapping = CDR_MAPPING.replace('record: "{call_id}"\n', "")
     data, mapping_path = _files(tmp_path, mapping, CDR)
     ingest(store, data, mapping=mapping_path)
-    link = get_link(store, _link_id("data.csv:2"))
-    assert link.provenance.record == "data.csv:2"
-    stats, version = store.stats().to_dict(), data_version(db)
+    record = row_digest(CDR.splitlines()[1].split(";"))
+    link = get_link(store, _link_id(record))
+    assert link.provenance.record == record
+    stats, version = store.totals().to_dict(), data_version(db)
     ingest(store, data, mapping=mapping_path)
-    assert store.stats().to_dict() == stats
+    assert store.totals().to_dict() == stats
     assert data_version(db) == version
+    # a row added at the top, and the same file under another folder: nothing moves or doubles
+    header, *rows = CDR.splitlines(keepends=True)
+    extra = "c0;0612345678;0711223344;14/01/2024 09:00:00;5;C-1\n"
+    (tmp_path / "2025").mkdir()
+    moved, _ = _files(tmp_path / "2025", mapping, header + extra + "".join(rows))
+    ingest(store, moved, mapping=mapping_path)
+    assert store.totals().links == stats["links"] + 1
+
+
+def test_an_empty_record_id_rejects_the_row(store: EmbeddedStore, tmp_path: Path) -> None:
+    report = _run(store, tmp_path, CDR_MAPPING, CDR.replace("\nc1;", "\n;"))
+    assert only_problem(report, tmp_path / "data.csv", 2).field == "record"
 
 
 @pytest.mark.parametrize(
@@ -180,7 +194,8 @@ links:
     )
     report = _run(store, tmp_path, mapping, f"a,b,when\np-1,p-2,{value}\n")
     assert report.rejected == 0, report.problems
-    assert get_link(store, "cdr-fr:data.csv:2:MET:a-b").properties["date"] == expected
+    record = row_digest(["p-1", "p-2", value])
+    assert get_link(store, f"cdr-fr:{record}:MET:a-b").properties["date"] == expected
 
 
 def test_timezone_applies_to_entity_date_times_too(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -265,7 +280,7 @@ def test_templates_split_map_format_and_optional_entities(
     assert only_problem(report, data, 6).field == "properties.gender"
     assert only_problem(report, data, 7).field == "properties.nationality"
     assert store.get_entity(scope, "p-4") is None
-    assert store.stats().entities_by_type == {"Organization": 1, "Person": 3, "Phone": 1}
+    assert store.totals().entities_by_type == {"Organization": 1, "Person": 3, "Phone": 1}
 
 
 def test_a_row_is_stored_whole_or_not_at_all(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -279,7 +294,7 @@ def test_a_row_is_stored_whole_or_not_at_all(store: EmbeddedStore, tmp_path: Pat
     scope = everyone(store.schema)
     assert store.get_entity(scope, "p-2") is None
     assert store.get_entity(scope, "org-2") is None
-    assert store.stats().entities == 3
+    assert store.totals().entities == 3
 
 
 def test_a_required_entity_with_an_empty_id_rejects_the_row(
@@ -356,6 +371,30 @@ entities:
     assert only_problem(report, data_path, 5).reason.startswith("row has 4 fields")
 
 
+def test_a_multi_line_row_with_an_unreadable_line_is_rejected_whole(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    mapping = (
+        SOURCE
+        + """
+entities:
+  person: {type: Person, id: "{id}", properties: {name: "{name}", notes: "{notes}"}}
+"""
+    )
+    data = (
+        b"id,name,notes\n"
+        b'p-1,Ivan,"line one\nline \xff two\nline three"\n'  # the row starts on line 2
+        b"p-2,Ana,fine\n"
+    )
+    data_path, mapping_path = _files(tmp_path, mapping, data)
+    report = ingest(store, data_path, mapping=mapping_path)
+    assert (report.accepted, report.rejected) == (1, 1)
+    problem = only_problem(report, data_path, 2)
+    assert "line 3" in problem.reason and "not stored" in problem.reason
+    assert store.get_entity(everyone(store.schema), "p-1") is None  # never stored truncated
+    assert get_entity(store, "p-2").properties["notes"] == ["fine"]
+
+
 def test_invalid_utf8_in_one_row_and_a_bom(store: EmbeddedStore, tmp_path: Path) -> None:
     mapping = (
         SOURCE + 'entities:\n  person: {type: Person, id: "{id}", properties: {name: "{name}"}}\n'
@@ -406,7 +445,7 @@ def test_an_empty_file_or_only_a_header_stores_nothing(
     for content in ("", "call_id;caller;callee;start;duration;cell\n"):
         report = _run(store, tmp_path, CDR_MAPPING, content)
         assert (report.accepted, report.rejected) == (0, 0)
-    assert store.stats().links == 0
+    assert store.totals().links == 0
 
 
 # -- mapping mistakes -----------------------------------------------------------------------------
@@ -424,8 +463,8 @@ def test_a_column_the_csv_lacks_is_named_before_any_row_is_stored(
     assert "'calee'" in error.message
     assert "data.csv" in error.message
     assert "did you mean callee" in error.message
-    assert store.stats().links == 0
-    assert store.stats().entities == 0
+    assert store.totals().links == 0
+    assert store.totals().entities == 0
     assert data_version(db) == 0
 
 
@@ -437,7 +476,7 @@ def test_a_column_read_only_by_an_override_is_checked_too(
     with pytest.raises(InvalidMapping) as caught:
         ingest(store, data, mapping=mapping_path)
     assert "'level'" in caught.value.message
-    assert store.stats().links == 0
+    assert store.totals().links == 0
 
 
 BROKEN_MAPPINGS = [
@@ -589,7 +628,7 @@ def test_when_chooses_the_link_type_from_a_column(store: EmbeddedStore, tmp_path
     assert store.get_link(scope, "cdr-fr:r3:CALLED:caller-callee") is None
     # the transfer rows name the payer and payee; the call rows do not read them at all
     assert store.get_entity(scope, "p-1") is not None
-    assert store.stats().links_by_type == {"CALLED": 1, "MESSAGED": 1, "TRANSFERRED_TO": 2}
+    assert store.totals().links_by_type == {"CALLED": 1, "MESSAGED": 1, "TRANSFERRED_TO": 2}
 
 
 def test_decimal_commas_and_date_only_formats(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -620,7 +659,7 @@ def test_bad_conditions_are_named(
     with pytest.raises(InvalidMapping) as caught:
         _run(store, tmp_path, mapping, MIXED)
     assert words in str(caught.value)
-    assert store.stats().links == 0
+    assert store.totals().links == 0
 
 
 def test_a_decimal_point_in_a_decimal_comma_file_is_an_error_not_a_bigger_number(
@@ -671,3 +710,23 @@ def test_rows_that_assert_nothing_are_counted_as_skipped(
     report = _run(store, tmp_path, mapping, data)
     assert (report.accepted, report.rejected, report.skipped) == (4, 0, 1)
     assert report.summary() == "accepted 4, rejected 0, skipped 1 (nothing to store)"
+
+
+def test_an_entity_whose_link_is_not_read_keeps_its_own_record(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    mapping = (
+        SOURCE
+        + """
+entities:
+  person: {type: Person, id: "{person}"}
+  company: {type: Organization, id: "{company}", optional: true}
+links:
+  - {type: EMPLOYED_BY, from: person, to: company}
+"""
+    )
+    report = _run(store, tmp_path, mapping, "person,company\np-1,o-1\np-2,\n")
+    assert (report.accepted, report.rejected) == (2, 0)
+    # p-2 has no link to carry it: the row asserts it on its own, it is not silently dropped
+    assert get_entity(store, "p-2").type == "Person"
+    assert len(get_entity(store, "p-1").records) == 0  # asserted by its link only

@@ -29,7 +29,7 @@ def test_the_issue_example_file_is_stored(store: EmbeddedStore, tmp_path: Path) 
     report = ingest(store, path)
     assert (report.accepted, report.rejected) == (2, 0)
     assert report.problems == []
-    stats = store.stats()
+    stats = store.totals()
     assert (stats.entities, stats.links, stats.records) == (2, 1, 1)
     assert stats.entities_by_type == {"Person": 1, "Phone": 1}
     person = get_entity(store, "p-17")
@@ -97,7 +97,7 @@ def test_bad_lines_are_reported_and_good_lines_stored(store: EmbeddedStore, tmp_
         assert problem.field == field, problem
         assert words in problem.reason, problem
         assert str(problem).startswith(f"{path}:{line}: {field}: ")
-    stats = store.stats()
+    stats = store.totals()
     assert (stats.entities, stats.links, stats.records) == (3, 1, 3)
     assert get_entity(store, "p-1").properties["name"] == ["Ivan Petrov"]
     assert get_entity(store, "p-6").properties["name"] == ["Six"]
@@ -121,7 +121,7 @@ def test_invalid_utf8_on_one_line(store: EmbeddedStore, tmp_path: Path) -> None:
         assert "utf-8" in only_problem(report, path, line).reason.lower()
     assert get_entity(store, "p-1").properties["name"] == ["Ştefan Ionescu"]
     assert get_entity(store, "p-3").properties["name"] == ["Ana"]
-    assert store.stats().entities == 2
+    assert store.totals().entities == 2
 
 
 def test_a_byte_order_mark_is_ignored(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -258,7 +258,7 @@ def test_a_file_of_only_problems_stores_nothing(store: EmbeddedStore, tmp_path: 
     path = write_jsonl(tmp_path / "bad.jsonl", ["[]", "{", entity("p-1", type_="Nope")])
     report = ingest(store, path)
     assert (report.accepted, report.rejected) == (0, 3)
-    assert store.stats().entities == 0
+    assert store.totals().entities == 0
 
 
 def test_the_source_country_reads_national_numbers_at_link_ends(

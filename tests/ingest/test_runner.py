@@ -56,7 +56,7 @@ def test_ingesting_the_same_file_twice_changes_nothing(
     path = _case(tmp_path)
     first = ingest(store, path)
     assert (first.accepted, first.rejected) == (7, 0), first.problems
-    stats = store.stats().to_dict()
+    stats = store.totals().to_dict()
     version = data_version(db)
     assert version > 0
     scope = everyone(store.schema)
@@ -65,7 +65,7 @@ def test_ingesting_the_same_file_twice_changes_nothing(
 
     second = ingest(store, path)
     assert (second.accepted, second.rejected) == (7, 0)
-    assert store.stats().to_dict() == stats
+    assert store.totals().to_dict() == stats
     assert data_version(db) == version
     after = [store.get_link(scope, f"l-{i}") for i in range(1, 5)]
     assert [a.to_dict() if a else None for a in after] == [
@@ -78,12 +78,12 @@ def test_idempotent_across_reopened_stores(tmp_path: Path, schema: Schema, db: P
     path = _case(tmp_path)
     with EmbeddedStore(db, schema) as first:
         ingest(first, path)
-        stats = first.stats().to_dict()
+        stats = first.totals().to_dict()
     version = data_version(db)
     with EmbeddedStore(db, schema) as second:
         report = ingest(second, path, batch_size=2)
         assert report.rejected == 0
-        assert second.stats().to_dict() == stats
+        assert second.totals().to_dict() == stats
     assert data_version(db) == version
 
 
@@ -91,7 +91,7 @@ def test_a_changed_record_updates_its_edge_without_duplicating_it(
     store: EmbeddedStore, tmp_path: Path, db: Path
 ) -> None:
     ingest(store, _case(tmp_path))
-    stats = store.stats()
+    stats = store.totals()
     version = data_version(db)
     changed = link(
         "l-3",
@@ -105,7 +105,7 @@ def test_a_changed_record_updates_its_edge_without_duplicating_it(
     renamed = entity("p-2", name="Elena Popescu-Ionescu")
     report = ingest(store, write_jsonl(tmp_path / "update.jsonl", [changed, renamed]))
     assert (report.accepted, report.rejected) == (2, 0)
-    after = store.stats()
+    after = store.totals()
     assert (after.entities, after.links, after.records) == (
         stats.entities,
         stats.links,
@@ -129,7 +129,7 @@ def test_a_link_whose_end_changes_moves(store: EmbeddedStore, tmp_path: Path) ->
     assert get_link(store, "l-1").target_id == "p-3"
     scope = everyone(store.schema)
     assert [x.id for x in store.entity_links(scope, "p-2") if x.type == "MET"] == []
-    assert store.stats().links == 4
+    assert store.totals().links == 4
 
 
 # -- one edge per assertion, conflicts ------------------------------------------------------------
@@ -143,8 +143,8 @@ def test_two_sources_asserting_one_relationship_make_two_links(
     b["provenance"]["source"] = "partner-be"
     report = ingest(store, write_jsonl(tmp_path / "both.jsonl", [a, b]))
     assert report.rejected == 0
-    assert store.stats().links == 2
-    assert store.stats().links_by_source == {"partner-be": 1, "test": 1}
+    assert store.totals().links == 2
+    assert store.totals().links_by_source == {"partner-be": 1, "test": 1}
     scope = everyone(store.schema)
     assert sorted(x.id for x in store.entity_links(scope, "p-1")) == ["be-1", "fr-1"]
     expanded = store.expand(scope, ["p-1"], 1)
@@ -201,7 +201,7 @@ def test_an_entity_asserted_with_two_types_rejects_the_second_record(
     assert "Person" in only_problem(report, path, 2).reason
     assert only_problem(report, path, 3).field is not None
     assert get_entity(store, "x-1").type == "Person"
-    assert store.stats().entities_by_type == {"Person": 2}
+    assert store.totals().entities_by_type == {"Person": 2}
 
 
 def test_an_entity_type_conflict_across_runs(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -255,7 +255,7 @@ def test_an_end_defined_later_in_the_same_file_resolves(
     assert (first.source_id, first.target_id) == ("p-1", "addr-1")
     assert second.source_id == "acme"
     assert get_entity(store, "addr-1").type == "Address"
-    assert store.stats().entities_by_type == {"Address": 1, "Organization": 1, "Person": 2}
+    assert store.totals().entities_by_type == {"Address": 1, "Organization": 1, "Person": 2}
 
 
 def test_an_end_defined_in_a_later_file_of_the_run_resolves(
@@ -294,25 +294,38 @@ def test_an_end_that_never_resolves_is_rejected_with_a_hint(
     assert problem.field == "to"
     assert '{"id": "thing-9", "type": ' in problem.reason
     assert store.get_link(everyone(store.schema), "l-1") is None
-    assert store.stats().entities == 2
+    assert store.totals().entities == 2
 
 
-def test_an_end_in_the_store_from_an_earlier_run_resolves(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
-    ingest(store, write_jsonl(tmp_path / "a.jsonl", [entity("acme", type_="Organization")]))
-    report = ingest(store, write_jsonl(tmp_path / "b.jsonl", [link("l-1", "acme", "p-1", "OWNS")]))
-    # OWNS does not allow a Person at 'to': the error is about the end, not an unknown id
+def test_a_bare_id_is_not_looked_up_in_the_store(store: EmbeddedStore, tmp_path: Path) -> None:
+    # What the store holds may be hidden from those who will read the link (here a SECRET
+    # record is the only one saying acme is an Organization); and a file must mean the same
+    # whatever was loaded before it. So a bare id resolves only against the run's own records.
+    secret = {"classification": "SECRET", "code": "H3", "originator": "FR-OCRTEH"}
+    ingest(store, write_jsonl(tmp_path / "a.jsonl", [entity("acme", "Organization", secret)]))
+    phone = {"type": "Phone", "value": "+40721234567"}
+    report = ingest(store, write_jsonl(tmp_path / "b.jsonl", [link("l-1", "acme", phone, "OWNS")]))
     assert report.rejected == 1
-    report = ingest(
-        store,
-        write_jsonl(
-            tmp_path / "c.jsonl",
-            [link("l-2", "acme", {"type": "Phone", "value": "+40721234567"}, type_="OWNS")],
-        ),
-    )
+    assert '{"id": "acme", "type": "..."}' in report.problems[0].reason
+    named = {"id": "acme", "type": "Organization"}
+    report = ingest(store, write_jsonl(tmp_path / "c.jsonl", [link("l-2", named, phone, "OWNS")]))
     assert report.rejected == 0, report.problems
     assert get_link(store, "l-2").source_id == "acme"
+
+
+def test_a_bare_id_asserted_earlier_in_the_run_resolves_whatever_the_batch_size(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", [entity("acme", "Organization")])
+    phone = {"type": "Phone", "value": "+40721234567"}
+    second = write_jsonl(tmp_path / "b.jsonl", [link("l-1", "acme", phone, "OWNS")])
+    assert ingest(store, second).rejected == 1  # on its own, OWNS' 'from' is ambiguous
+    for batch_size in (1, 5000):
+        ingestor = Ingestor(store, SourceRegistry(), batch_size=batch_size)
+        ingestor.ingest_path(first)
+        ingestor.ingest_path(second)
+        report = ingestor.finish()
+        assert report.rejected == 0, report.problems
 
 
 @pytest.mark.parametrize("batch_size", [1, 5000])
@@ -332,7 +345,7 @@ def test_the_last_assertion_of_a_link_in_a_run_wins(
     report = ingest(store, path, batch_size=batch_size)
     assert report.rejected == 0, report.problems
     assert get_link(store, "l-1").properties == {"share": 50}
-    assert store.stats().links == 1
+    assert store.totals().links == 1
 
 
 # -- units are stored whole or not at all ---------------------------------------------------------
@@ -347,7 +360,7 @@ def test_a_rejected_unit_in_a_batch_does_not_spoil_the_others(
     path = write_jsonl(tmp_path / "batch.jsonl", lines)
     report = ingest(store, path, batch_size=100)
     assert (report.accepted, report.rejected) == (20, 1)
-    assert store.stats().entities == 20
+    assert store.totals().entities == 20
     assert only_problem(report, path, 9).field == "id"
 
 
@@ -454,9 +467,9 @@ def test_a_manifest_with_sources_mappings_and_native_files(
 def test_a_manifest_is_idempotent(store: EmbeddedStore, tmp_path: Path, db: Path) -> None:
     manifest = _manifest_case(tmp_path)
     ingest(store, manifest)
-    stats, version = store.stats().to_dict(), data_version(db)
+    stats, version = store.totals().to_dict(), data_version(db)
     ingest(store, manifest)
-    assert store.stats().to_dict() == stats
+    assert store.totals().to_dict() == stats
     assert data_version(db) == version
 
 
@@ -479,7 +492,7 @@ def test_a_broken_manifest_is_named(
         ingest(store, manifest)
     assert caught.value.file == str(manifest)
     assert caught.value.field == field
-    assert store.stats().entities == 0
+    assert store.totals().entities == 0
 
 
 def test_a_manifest_naming_a_missing_file(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -492,7 +505,7 @@ def test_a_manifest_naming_a_missing_file(store: EmbeddedStore, tmp_path: Path) 
     assert caught.value.file == str(manifest)
     assert caught.value.field == "files[1]"
     assert "nowhere.jsonl" in caught.value.message
-    assert store.stats().records == 0
+    assert store.totals().records == 0
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,13 @@ def test_visibility_rule(fr, fields, visible):
     assert fr.allows(handling(**fields)) is visible
 
 
+def test_a_level_the_policy_no_longer_lists_is_visible_to_no_one(fr):
+    # a deployment withdrew a level from handling.yaml: reads go on, the records stay hidden,
+    # and nothing names the level to the reader
+    assert fr.allows(handling(classification="COSMIC")) is False
+    assert fr.allows(handling(classification="COSMIC", originator="FR-DCPJ")) is False
+
+
 def test_scopes_that_see_the_same_share_a_key(schema):
     a = Scope.of(make_principal(id="a"), schema.policy, today=date(2025, 1, 1))
     b = Scope.of(make_principal(id="b", roles=["auditor"]), schema.policy, today=date(2025, 1, 1))

@@ -3,6 +3,7 @@ idempotent writes and catching up with writes made through another connection.""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -284,7 +285,7 @@ def test_rewriting_the_same_records_changes_nothing(store, schema):
     version = data_version(store)
     assert load(store, records).accepted == 2
     assert data_version(store) == version
-    assert store.stats().links == 1 and store.stats().records == 1
+    assert store.totals().links == 1 and store.totals().records == 1
 
 
 def test_a_changed_record_replaces_its_values(store, schema):
@@ -346,7 +347,7 @@ def test_a_reader_catches_up_with_writes_from_another_connection(tmp_path: Path,
 
 
 def test_stats_total_and_scoped(chain, schema):
-    total = chain.stats()
+    total = chain.totals()
     assert (total.entities, total.links) == (4, 5)
     assert total.links_by_classification == {"UNCLASSIFIED": 4, "SECRET": 1}
     be = chain.stats(scope_of(schema, agency="BE-PJF", country="BE"))
@@ -363,3 +364,65 @@ def test_opening_something_that_is_not_a_store_is_a_clear_error(tmp_path: Path, 
         EmbeddedStore(junk, schema)
     with pytest.raises(StoreError, match="no store"):
         EmbeddedStore(tmp_path / "missing.db", schema, create=False)
+
+
+def test_a_path_search_that_would_run_away_stops_with_a_named_limit(loaded, schema, monkeypatch):
+    from graphsvc.errors import LimitExceeded
+    from graphsvc.store import traverse
+
+    # three layers of five people, everyone linked to the whole next layer: 125 paths of 4 hops
+    records = []
+    layers = [["s"], [f"a{i}" for i in range(5)], [f"b{i}" for i in range(5)], ["t"]]
+    for left, right in itertools.pairwise(layers):
+        records += [link(f"{x}-{y}", person(x), person(y)) for x in left for y in right]
+    store = loaded(records)
+    assert len(store.paths(scope_of(schema), "s", "t", max_hops=3, limit=100)) == 25
+    monkeypatch.setattr(traverse, "DFS_BUDGET", 20)
+    with pytest.raises(LimitExceeded, match="path search"):
+        store.paths(scope_of(schema), "s", "t", max_hops=3, limit=100)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda s, sc: s.expand(sc, ["a"], hops=-1), "hops"),
+        (lambda s, sc: s.expand(sc, ["a"], max_nodes=0), "max_nodes"),
+        (lambda s, sc: s.paths(sc, "a", "b", limit=-1), "limit"),
+        (lambda s, sc: s.search(sc, "a", limit=-1), "limit"),
+        (lambda s, sc: s.entity_links(sc, "a", offset=-5), "offset"),
+    ],
+)
+def test_sizes_are_checked_by_the_store(store, schema, call, field):
+    from graphsvc.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        call(store, scope_of(schema))
+    assert caught.value.field == field
+
+
+def test_a_level_withdrawn_from_the_policy_hides_its_records_and_reads_go_on(
+    tmp_path: Path, schema: Schema
+):
+    import shutil
+
+    from tests.conftest import REPO
+
+    wider = tmp_path / "schema"
+    shutil.copytree(REPO / "schema", wider)
+    policy = wider / "handling.yaml"
+    policy.write_text(
+        policy.read_text().replace("CONFIDENTIAL, SECRET]", "CONFIDENTIAL, SECRET, COSMIC]")
+    )
+    with EmbeddedStore(tmp_path / "g.db", Schema.load(wider)) as before:
+        load(
+            before,
+            [
+                link("m1", person("a"), person("b")),
+                link("m2", person("a"), person("c"), handling={"classification": "COSMIC"}),
+            ],
+        )
+    with EmbeddedStore(tmp_path / "g.db", schema) as after:
+        scope = scope_of(schema, clearance="SECRET", agency="FR-OCRTEH")  # even the originator
+        assert [n.id for n in after.expand(scope, ["a"]).nodes] == ["a", "b"]
+        assert after.get_link(scope, "m2") is None
+        assert after.stats(scope).links == 1

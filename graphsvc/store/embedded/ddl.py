@@ -100,7 +100,7 @@ CREATE INDEX IF NOT EXISTS links_gen ON links (gen);
 CREATE VIRTUAL TABLE IF NOT EXISTS name_index
     USING fts5(name, tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS name_vocab USING fts5vocab(name_index, 'row');
-INSERT OR IGNORE INTO meta (key, value) VALUES ('layout', '1'), ('version', '0'), ('epoch', '0');
+INSERT OR IGNORE INTO meta (key, value) VALUES ('layout', '1'), ('version', '0');
 """
 
 

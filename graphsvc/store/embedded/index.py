@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,6 @@ def _grow(array: npt.NDArray[np.generic], size: int, fill: object = 0) -> npt.ND
 @dataclass
 class GraphIndex:
     version: int = -1
-    epoch: int = -1
     # links, by lid
     l_live: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     l_src: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -61,15 +60,10 @@ class GraphIndex:
         """Catch up with the store, from one consistent snapshot; True when anything changed."""
         conn.execute("BEGIN")
         try:
-            meta = dict(
-                conn.execute("SELECT key, value FROM meta WHERE key IN ('version', 'epoch')")
-            )
-            version, epoch = int(meta["version"]), int(meta["epoch"])
-            if version == self.version and epoch == self.epoch:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            version = int(row[0])
+            if version == self.version:
                 return False
-            if epoch != self.epoch:
-                self._reset()  # rows were deleted: start over
-                self.epoch = epoch
             since = self.version
             self._load_handlings(conn)
             self._load_entities(conn)
@@ -79,13 +73,6 @@ class GraphIndex:
             return True
         finally:
             conn.execute("COMMIT")
-
-    def _reset(self) -> None:
-        for f in fields(self):
-            if f.default_factory is not MISSING:
-                setattr(self, f.name, f.default_factory())
-            else:
-                setattr(self, f.name, f.default)
 
     def _load_handlings(self, conn: sqlite3.Connection) -> None:
         known = max(self.handlings, default=0)

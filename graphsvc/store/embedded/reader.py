@@ -17,14 +17,14 @@ from graphsvc.model.graph import Entity, Link, RecordRef, Statement
 from graphsvc.model.properties import JSONScalar
 from graphsvc.model.records import Grading, Handling, Provenance
 from graphsvc.model.schema import Schema
-from graphsvc.store.embedded.writer import json_list
+from graphsvc.store.embedded.writer import PROVENANCE_COLUMNS, json_list
 
 _CHUNK = 20_000
 
-LINK_SELECT = """
-SELECT l.lid, l.id, l.tid, s.id, d.id, l.directed, l.hid, l.source, l.record, l.method,
-       l.ingested_at, l.observed_at, l.confidence, l.document, l.span_start, l.span_end,
-       l.extractor, l.grade_source, l.grade_info, l.properties
+_PROVENANCE = ", ".join(PROVENANCE_COLUMNS)
+LINK_SELECT = f"""
+SELECT l.lid, l.id, l.tid, s.id, d.id, l.directed, l.hid,
+       {", ".join(f"l.{c}" for c in PROVENANCE_COLUMNS)}, l.grade_source, l.grade_info, l.properties
 FROM links l JOIN entities s ON s.eid = l.src JOIN entities d ON d.eid = l.dst
 """
 
@@ -43,7 +43,9 @@ class Reader:
     # -- links -----------------------------------------------------------------------------------
 
     def links(self, conn: sqlite3.Connection, lids: Iterable[int], visible: str) -> dict[int, Link]:
-        """Visible links by lid (``visible`` is the JSON list of visible handling ids)."""
+        """Visible links by lid (``visible`` is the JSON list of visible handling ids).
+
+        ``LINK_SELECT`` rows become links with ``link_from_row``."""
         out: dict[int, Link] = {}
         wanted = list(lids)
         for start in range(0, len(wanted), _CHUNK):
@@ -53,7 +55,7 @@ class Reader:
                 (json_list(wanted[start : start + _CHUNK]), visible),
             )
             for row in rows:
-                out[row[0]] = self._link(row)
+                out[row[0]] = self.link_from_row(row)
         return out
 
     def first_lids_by_id(
@@ -77,9 +79,9 @@ class Reader:
             LINK_SELECT + " WHERE l.id = ? AND l.hid IN (SELECT value FROM json_each(?))",
             (link_id, visible),
         ).fetchone()
-        return self._link(row) if row else None
+        return self.link_from_row(row) if row else None
 
-    def _link(self, row: tuple[Any, ...]) -> Link:
+    def link_from_row(self, row: tuple[Any, ...]) -> Link:
         _, link_id, tid, src, dst, directed, hid = row[:7]
         return Link(
             id=str(link_id),
@@ -117,14 +119,13 @@ class Reader:
     def entities(
         self, conn: sqlite3.Connection, eids: Sequence[int], visible: str
     ) -> dict[int, Entity]:
-        """Entities by eid, with only the values and records the scope may see.
-
-        The caller must already know the eids are visible (from a scoped view or
-        ``visible_eids``): an entity's existence is not a record.
-        """
+        """The visible entities among ``eids``, with only the values and records the scope may
+        see. An entity's existence is not a record: eids no visible record asserts are left
+        out, whatever the caller believed (a write may have landed since it looked)."""
         out: dict[int, Entity] = {}
-        for start in range(0, len(eids), _CHUNK):
-            chunk = json_list(eids[start : start + _CHUNK])
+        shown = sorted(self.visible_eids(conn, eids, visible))
+        for start in range(0, len(shown), _CHUNK):
+            chunk = json_list(shown[start : start + _CHUNK])
             heads = {
                 int(eid): (str(entity_id), self.type_names[int(tid)])
                 for eid, entity_id, tid in conn.execute(
@@ -135,10 +136,8 @@ class Reader:
             }
             records: dict[int, list[tuple[RecordRef, dict[str, list[JSONScalar]]]]] = {}
             for row in conn.execute(
-                """
-                SELECT eid, hid, source, record, method, ingested_at, observed_at, confidence,
-                       document, span_start, span_end, extractor, grade_source, grade_info,
-                       properties
+                f"""
+                SELECT eid, hid, {_PROVENANCE}, grade_source, grade_info, properties
                 FROM erecords WHERE eid IN (SELECT value FROM json_each(?))
                     AND hid IN (SELECT value FROM json_each(?))
                 """,
@@ -215,8 +214,7 @@ class Reader:
 
 
 def _provenance(fields: tuple[Any, ...]) -> Provenance:
-    """Provenance from the columns ``source, record, method, ingested_at, observed_at,
-    confidence, document, span_start, span_end, extractor`` (links and entity records alike)."""
+    """Provenance from the values of ``PROVENANCE_COLUMNS`` (links and entity records alike)."""
     source, record, method, ingested, observed, confidence, document, start, end, extractor = fields
     return Provenance(
         source=str(source),

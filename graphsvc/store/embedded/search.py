@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from graphsvc.model.text import fold, tokens
 from graphsvc.store.embedded.ddl import NAMES_PER_RECORD
+from graphsvc.store.embedded.writer import json_list
 
 CANDIDATES_MAX = 20_000  # candidate names scored per query
 MIN_SCORE = 60.0
@@ -94,7 +95,7 @@ class NameSearch:
                     " AND r.eid IN (SELECT eid FROM entities"
                     " WHERE tid IN (SELECT value FROM json_each(?)))"
                 )
-                params.append(str(list(type_ids)))
+                params.append(json_list(type_ids))
             sql += " LIMIT ?"
             params.append(CANDIDATES_MAX)
             for name, eid in conn.execute(sql, params):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from graphsvc.errors import InvalidInput
 from graphsvc.model.graph import Entity, Link, SearchHit, StoreStats, Subgraph
 from graphsvc.model.graph import Path as GraphPath
 from graphsvc.model.schema import Schema
@@ -79,10 +80,6 @@ class EmbeddedStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def entity_types(self, ids: Iterable[str]) -> dict[str, str]:
-        with self._write_lock:
-            return self._writer.entity_types(ids)
-
     def write(self, units: Sequence[Unit]) -> list[Rejection]:
         with self._write_lock:
             return self._writer.write(units)
@@ -101,11 +98,7 @@ class EmbeddedStore:
     def _sync(self) -> GraphIndex:
         """Bring the in-memory index up to date with the file (other processes write too)."""
         with self._state_lock:
-            epoch = self._index.epoch
             if self._index.refresh(self._read_conn()):
-                if self._index.epoch != epoch:
-                    self._views.clear()
-                    self._visible.clear()
                 self._load_types()
             return self._index
 
@@ -122,6 +115,8 @@ class EmbeddedStore:
 
     def _visible_hids(self, scope: Scope) -> tuple[frozenset[int], str]:
         """Handling ids this scope may see, and the same as a JSON list for SQL."""
+        if scope.policy is not self.schema.policy and scope.policy != self.schema.policy:
+            raise InvalidInput("the scope was built with another handling policy than the store's")
         index = self._sync()
         key = (scope.key, len(index.handlings))
         with self._state_lock:
@@ -137,10 +132,10 @@ class EmbeddedStore:
             return cached
 
     def view(self, scope: Scope) -> ScopedView:
-        hids, _ = self._visible_hids(scope)
-        with self._state_lock:
+        with self._state_lock:  # the visible handlings and the index from the same sync
+            hids, _ = self._visible_hids(scope)
             index = self._index
-            key = (scope.key, index.version, index.epoch)
+            key = (scope.key, index.version)
             view = self._views.get(key)
             if view is not None:
                 self._views.move_to_end(key)
@@ -198,8 +193,7 @@ class EmbeddedStore:
         _, visible = self._visible_hids(scope)
         conn = self._read_conn()
         eids = self._eids(conn, entity_ids)
-        shown = self._reader.visible_eids(conn, list(eids.values()), visible)
-        entities = self._reader.entities(conn, sorted(shown), visible)
+        entities = self._reader.entities(conn, list(eids.values()), visible)
         return [entities[eids[i]] for i in entity_ids if i in eids and eids[i] in entities]
 
     def get_link(self, scope: Scope, link_id: str) -> Link | None:
@@ -214,6 +208,7 @@ class EmbeddedStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Link]:
+        _at_least(limit=(limit, 0), offset=(offset, 0))
         _, visible = self._visible_hids(scope)
         conn = self._read_conn()
         eid = self._eids(conn, [entity_id]).get(entity_id)
@@ -229,7 +224,7 @@ class EmbeddedStore:
         sql, params = self._filter_sql(sql, params, link_filter)
         sql += f" ORDER BY l.id LIMIT ?{len(params) + 1} OFFSET ?{len(params) + 2}"
         params += [limit, offset]
-        return [self._reader._link(row) for row in conn.execute(sql, params)]
+        return [self._reader.link_from_row(row) for row in conn.execute(sql, params)]
 
     def _filter_sql(
         self, sql: str, params: list[Any], link_filter: LinkFilter
@@ -258,6 +253,7 @@ class EmbeddedStore:
         max_nodes: int = 1000,
         max_links: int = 5000,
     ) -> Subgraph:
+        _at_least(hops=(hops, 0), max_nodes=(max_nodes, 1), max_links=(max_links, 0))
         view = self.view(scope)
         conn = self._read_conn()
         seeds = self._vertices(view, conn, entity_ids)
@@ -275,6 +271,7 @@ class EmbeddedStore:
         link_filter: LinkFilter = OPEN,
         max_links: int = 5000,
     ) -> Subgraph:
+        _at_least(max_links=(max_links, 0))
         view = self.view(scope)
         vertices = np.unique(self._vertices(view, self._read_conn(), entity_ids))
         edges = traverse.induced_edges(view, vertices, None, view.edge_mask(link_filter))
@@ -297,8 +294,6 @@ class EmbeddedStore:
             truncated = True
         links = sorted(self._reader.links(conn, lids, visible).values(), key=lambda link: link.id)
         eids = view.vertex_key[vertices].tolist()
-        if self._index.version != view.version:  # written since the view: check again
-            eids = sorted(self._reader.visible_eids(conn, eids, visible))
         entities = sorted(self._reader.entities(conn, eids, visible).values(), key=lambda e: e.id)
         return Subgraph(nodes=tuple(entities), links=tuple(links), truncated=truncated)
 
@@ -312,6 +307,7 @@ class EmbeddedStore:
         limit: int = 5,
         directed: bool = False,
     ) -> list[GraphPath]:
+        _at_least(max_hops=(max_hops, 0), limit=(limit, 0))
         view = self.view(scope)
         conn = self._read_conn()
         eids = self._eids(conn, [source_id, target_id])
@@ -353,6 +349,7 @@ class EmbeddedStore:
         types: Sequence[str] | None = None,
         limit: int = 20,
     ) -> list[SearchHit]:
+        _at_least(limit=(limit, 0))
         _, visible = self._visible_hids(scope)
         index = self._index
         conn = self._read_conn()
@@ -402,7 +399,13 @@ class EmbeddedStore:
         shown = self._reader.visible_eids(conn, list(eids.values()), visible)
         return {eid: (100.0, candidates[i]) for i, eid in eids.items() if eid in shown}
 
-    def stats(self, scope: Scope | None = None) -> StoreStats:
+    def stats(self, scope: Scope) -> StoreStats:
+        return self._counts(scope)
+
+    def totals(self) -> StoreStats:
+        return self._counts(None)
+
+    def _counts(self, scope: Scope | None) -> StoreStats:
         conn = self._read_conn()
         self._sync()
         if scope is None:
@@ -426,7 +429,11 @@ class EmbeddedStore:
                 self._entity_types[tid]: int(c) for tid, c in enumerate(counts.tolist()) if c
             }
         links = int(conn.execute("SELECT count(*) FROM links l" + where, params).fetchone()[0])
-        records = int(conn.execute("SELECT count(*) FROM erecords l" + where, params).fetchone()[0])
+        records = int(
+            conn.execute(
+                "SELECT count(*) FROM erecords r" + where.replace("l.", "r."), params
+            ).fetchone()[0]
+        )
 
         def grouped(column: str, join: str = "") -> dict[str, int]:
             rows = conn.execute(
@@ -453,3 +460,10 @@ class EmbeddedStore:
                 sorted(grouped("h.code", "JOIN handling h ON h.hid = l.hid").items())
             ),
         )
+
+
+def _at_least(**arguments: tuple[int, int]) -> None:
+    """Raise ``InvalidInput`` naming the first argument below its minimum."""
+    for name, (value, minimum) in arguments.items():
+        if value < minimum:
+            raise InvalidInput(f"must be at least {minimum}, got {value}", field=name)

@@ -17,47 +17,73 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from graphsvc.errors import StoreError
-from graphsvc.model.records import EntityAssertion, Handling, LinkAssertion
+from graphsvc.model.records import EntityAssertion, Handling, LinkAssertion, Provenance
 from graphsvc.model.schema import Schema
 from graphsvc.store.embedded.ddl import NAMES_PER_RECORD
 from graphsvc.store.protocol import Rejection, Unit
 
 _ENTITY_CACHE_MAX = 2_000_000
 
-_RECORD_COLUMNS = (
-    "hid, method, ingested_at, observed_at, confidence, document, span_start, span_end, "
-    "extractor, grade_source, grade_info, properties"
+# Provenance columns, in the order ``provenance_params`` gives them (and the reader reads them).
+PROVENANCE_COLUMNS = (
+    "source",
+    "record",
+    "method",
+    "ingested_at",
+    "observed_at",
+    "confidence",
+    "document",
+    "span_start",
+    "span_end",
+    "extractor",
 )
-_RECORD_COMPARED = (
-    "hid, method, observed_at, confidence, document, span_start, span_end, "
-    "extractor, grade_source, grade_info, properties"
-)
-UPSERT_RECORD = f"""
-INSERT INTO erecords (eid, source, record, {_RECORD_COLUMNS}, gen)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (eid, source, record) DO UPDATE SET
-    {", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS.split(", "))},
-    gen = excluded.gen
-WHERE ({", ".join(f"erecords.{c}" for c in _RECORD_COMPARED.split(", "))})
-    IS NOT ({", ".join(f"excluded.{c}" for c in _RECORD_COMPARED.split(", "))})
-RETURNING rid
+
+
+def _upsert(table: str, key: tuple[str, ...], columns: tuple[str, ...], guard: str = "") -> str:
+    """An upsert that only rewrites a row when something other than ``ingested_at`` changed."""
+    updated = [c for c in columns if c not in key]
+    compared = [c for c in updated if c != "ingested_at"]
+    return f"""
+INSERT INTO {table} ({", ".join(columns)}, gen) VALUES ({", ".join("?" * (len(columns) + 1))})
+ON CONFLICT ({", ".join(key)}) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in updated)}, gen = excluded.gen
+WHERE {guard}({", ".join(f"{table}.{c}" for c in compared)})
+    IS NOT ({", ".join(f"excluded.{c}" for c in compared)})
 """
 
-_LINK_COLUMNS = (
-    "tid, src, dst, directed, hid, t, confidence, source, record, method, ingested_at, "
-    "observed_at, document, span_start, span_end, extractor, grade_source, grade_info, properties"
+
+_GRADING_AND_VALUES = ("grade_source", "grade_info", "properties")
+UPSERT_RECORD = (
+    _upsert(
+        "erecords",
+        ("eid", "source", "record"),
+        ("eid", "hid", *PROVENANCE_COLUMNS, *_GRADING_AND_VALUES),
+    )
+    + "RETURNING rid"
 )
-_LINK_COMPARED = [c for c in _LINK_COLUMNS.split(", ") if c != "ingested_at"]
-UPSERT_LINK = f"""
-INSERT INTO links (id, {_LINK_COLUMNS}, gen)
-VALUES ({", ".join("?" * (len(_LINK_COLUMNS.split(", ")) + 2))})
-ON CONFLICT (id) DO UPDATE SET
-    {", ".join(f"{c} = excluded.{c}" for c in _LINK_COLUMNS.split(", "))},
-    gen = excluded.gen
-WHERE links.source = excluded.source
-    AND ({", ".join(f"links.{c}" for c in _LINK_COMPARED)})
-    IS NOT ({", ".join(f"excluded.{c}" for c in _LINK_COMPARED)})
-"""
+UPSERT_LINK = _upsert(
+    "links",
+    ("id",),
+    ("id", "tid", "src", "dst", "directed", "hid", "t", *PROVENANCE_COLUMNS, *_GRADING_AND_VALUES),
+    guard="links.source = excluded.source AND ",
+)
+
+
+def provenance_params(p: Provenance) -> tuple[Any, ...]:
+    """The values of ``PROVENANCE_COLUMNS`` for ``p``."""
+    start, end = p.span if p.span else (None, None)
+    return (
+        p.source,
+        p.record,
+        p.method,
+        p.ingested_at,
+        p.observed_at,
+        p.confidence,
+        p.document,
+        start,
+        end,
+        p.extractor,
+    )
 
 
 def canonical_json(value: Any) -> str:
@@ -82,11 +108,6 @@ class Writer:
         self._types_ready = False
 
     # -- lookups ---------------------------------------------------------------------------------
-
-    def entity_types(self, ids: Iterable[str]) -> dict[str, str]:
-        names = {tid: name for (kind, name), tid in self._type_table().items() if kind == "entity"}
-        found = self._lookup_entities(set(ids))
-        return {entity_id: names[tid] for entity_id, (_, tid) in found.items()}
 
     def _type_table(self) -> dict[tuple[str, str], int]:
         if not self.type_ids:
@@ -275,22 +296,13 @@ class Writer:
         return sources
 
     def _upsert_record(self, a: EntityAssertion, eid: int, hid: int, gen: int) -> None:
-        p, g = a.provenance, a.grading
+        g = a.grading
         row = self.conn.execute(
             UPSERT_RECORD,
             (
                 eid,
-                p.source,
-                p.record,
                 hid,
-                p.method,
-                p.ingested_at,
-                p.observed_at,
-                p.confidence,
-                p.document,
-                p.span[0] if p.span else None,
-                p.span[1] if p.span else None,
-                p.extractor,
+                *provenance_params(a.provenance),
                 g.source if g else None,
                 g.information if g else None,
                 canonical_json(a.properties),
@@ -319,7 +331,6 @@ class Writer:
     def _link_row(
         self, a: LinkAssertion, src: int, dst: int, hid: int, gen: int
     ) -> tuple[Any, ...]:
-        p, g = a.provenance, a.grading
         return (
             a.id,
             self.type_ids[("link", a.type)],
@@ -328,18 +339,9 @@ class Writer:
             int(a.directed),
             hid,
             a.time,
-            p.confidence,
-            p.source,
-            p.record,
-            p.method,
-            p.ingested_at,
-            p.observed_at,
-            p.document,
-            p.span[0] if p.span else None,
-            p.span[1] if p.span else None,
-            p.extractor,
-            g.source,
-            g.information,
+            *provenance_params(a.provenance),
+            a.grading.source,
+            a.grading.information,
             canonical_json(a.properties),
             gen,
         )
