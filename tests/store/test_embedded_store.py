@@ -426,3 +426,16 @@ def test_a_level_withdrawn_from_the_policy_hides_its_records_and_reads_go_on(
         assert [n.id for n in after.expand(scope, ["a"]).nodes] == ["a", "b"]
         assert after.get_link(scope, "m2") is None
         assert after.stats(scope).links == 1
+
+
+def test_a_number_typed_as_a_name_does_not_match_every_house_number(loaded, schema):
+    store = loaded(
+        [
+            entity("a1", "Address", full="78 rue de Paris, Lyon"),
+            entity("a2", "Address", full="12 place du Marché, Bobigny"),
+            link("c1", "+33 6 12 34 56 78", "+33 6 98 76 54 32", "CALLED"),
+        ]
+    )
+    hits = store.search(scope_of(schema), "06 12 34 56 78")
+    assert [h.entity.id for h in hits] == ["phone:+33612345678"]
+    assert [h.entity.id for h in store.search(scope_of(schema), "78 rue de paris")] == ["a1"]

@@ -24,8 +24,9 @@ MIN_SCORE = 60.0
 
 
 def _cutoff(word: str) -> float | None:
-    """Least rapidfuzz ratio for a vocabulary word to stand for ``word`` (None: exact only)."""
-    if len(word) <= 3:
+    """Least rapidfuzz ratio for a vocabulary word to stand for ``word`` (None: exact only).
+    Numbers match exactly: 78 is not a misspelling of 79."""
+    if len(word) <= 3 or word.isdigit():
         return None
     return 75.0 if len(word) <= 5 else 80.0
 
@@ -56,7 +57,7 @@ class NameSearch:
                 ):
                     terms.add(term)
             alternatives = [_quote(t) for t in sorted(terms)]
-            if len(word) >= 3:
+            if len(word) >= 3 and not word.isdigit():
                 alternatives.append(_quote(word) + "*")
             groups.append("(" + " OR ".join(alternatives) + ")")
         return f" {conjunction} ".join(groups)
@@ -81,7 +82,10 @@ class NameSearch:
         query = fold(text)
         vocab = self.vocabulary(conn, version)
         best: dict[int, tuple[float, str]] = {}
-        conjunctions = ["AND", "OR"] if len(words) > 1 else ["AND"]
+        # any one word may match when the query has several, unless it is only numbers (a phone
+        # number typed as a name must not find every address sharing a house number)
+        loose = len(words) > 1 and not all(word.isdigit() for word in words)
+        conjunctions = ["AND", "OR"] if loose else ["AND"]
         for conjunction in conjunctions:
             expression = self.match_expression(words, vocab, conjunction)
             sql = (
