@@ -5,7 +5,7 @@ A mapping is YAML, in the spirit of FollowTheMoney mappings::
     source: {name: cdr-fr, country: FR, handling: {...}, grading: {...}}
     csv: {delimiter: ";"}
     timezone: Europe/Paris          # naive date-times in this file are local to it
-    record: "{call_id}"             # the row's id in its source (default: file:line)
+    record: "{call_id}"             # the row's id in its source (default: digest of the row)
     entities:
       caller: {type: Phone, id: "{caller}"}
       callee: {type: Phone, id: "{callee}"}
