@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import itertools
 import json
 import math
@@ -57,6 +58,8 @@ from typing import Any
 import numpy as np
 import yaml
 from schwifty import IBAN
+
+from graphsvc.policy.keys import key_for
 
 # ---------------------------------------------------------------------------------------------
 # Time frame and sizes
@@ -3608,9 +3611,19 @@ def manifest_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
+DEMO_KEY_CREATED = "2026-11-23T00:00:00+00:00"
+
+
+def demo_token(principal_id: str) -> str:
+    """The published API key of a demo principal (README, "Demo principals and tokens")."""
+    return f"gsk_demo-{principal_id}_lys-noir-public-demo-token"
+
+
 def principals_yaml() -> str:
     lines = [
         "# Who reads the case (format: graphsvc/policy/principals.py). Tests rely on these ids.",
+        "# DEMO ONLY: each principal's API key is gsk_demo-<id>_lys-noir-public-demo-token, which",
+        "# the README publishes. Never serve real data with this file.",
         "principals:",
     ]
     for principal in PRINCIPALS:
@@ -3618,6 +3631,12 @@ def principals_yaml() -> str:
         for field_name, value in principal.items():
             if field_name != "id":
                 lines.append(f"    {field_name}: {flow_yaml(value)}")
+        token = demo_token(str(principal["id"]))
+        # a fixed salt keeps the generated seed byte-identical; the token is public anyway
+        salt = hashlib.sha256(f"graphsvc demo salt {principal['id']}".encode()).hexdigest()[:32]
+        key = key_for(token, created=DEMO_KEY_CREATED, salt=salt)
+        lines.append("    keys:")
+        lines.append(f"      - {flow_yaml(key.model_dump())}")
     return "\n".join(lines) + "\n"
 
 
