@@ -1,12 +1,14 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and make:
-#   make serve   install into .venv, load the seed case into data/graph.db (first run), start
-#                (until the API lands: print the store's summary per principal)
+#   make serve   install into .venv, load the seed case into data/graph.db (first run), and
+#                serve the GraphQL API on http://127.0.0.1:8000/graphql (HOST, PORT to change)
 #   make test    install into .venv, run lint, type checks and the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STORE  ?= data/graph.db
 PRINCIPALS ?= seed/principals.yaml
+HOST ?= 127.0.0.1
+PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 SEEDED    := $(STORE).seeded
 
@@ -26,11 +28,8 @@ $(SEEDED): $(INSTALLED)
 
 seed: $(SEEDED)
 
-# The HTTP API arrives with the API issue; until then `serve` loads the seed case and prints
-# what the store holds and what each principal may see.
 serve: $(SEEDED)
-	$(BIN)/graphsvc --store $(STORE) stats
-	$(BIN)/graphsvc --store $(STORE) --principals $(PRINCIPALS) stats --by-principal
+	$(BIN)/graphsvc --store $(STORE) --principals $(PRINCIPALS) serve --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED) lint typecheck pytest
 

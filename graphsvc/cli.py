@@ -14,15 +14,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
 from graphsvc import __version__
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, InvalidInput, LimitExceeded, NotFound
 from graphsvc.ingest import Ingestor, IngestReport, Problem, SourceRegistry
 from graphsvc.model.graph import Entity, Link, Subgraph
 from graphsvc.model.graph import Path as GraphPath
-from graphsvc.model.properties import epoch_seconds, parse_datetime
 from graphsvc.model.schema import Schema
-from graphsvc.policy import Principals, Scope
+from graphsvc.policy import Principal, Principals, Scope
+from graphsvc.policy.audit import AuditLog
+from graphsvc.policy.keys import key_id_of
+from graphsvc.policy.principals import add_key, add_principal, revoke_key
 from graphsvc.store.embedded import EmbeddedStore
 from graphsvc.store.protocol import LinkFilter
 
@@ -48,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="principals YAML (env GRAPHSVC_PRINCIPALS; default seed/principals.yaml)",
     )
     parser.add_argument("--schema", help="schema directory (env GRAPHSVC_SCHEMA)")
+    parser.add_argument(
+        "--audit", help="audit log file (env GRAPHSVC_AUDIT; default: <store>-audit.db beside it)"
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -110,8 +117,54 @@ def build_parser() -> argparse.ArgumentParser:
     link = reader("link", "one link, with provenance, grading and handling")
     link.add_argument("id")
 
-    principals = commands.add_parser("principals", help="list the principals")
+    serve = commands.add_parser("serve", help="serve the GraphQL API over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+
+    principals = commands.add_parser(
+        "principals", help="list principals; add one, issue or revoke its API keys"
+    )
     _format(principals)
+    actions = principals.add_subparsers(dest="action", metavar="ACTION")
+    actions.add_parser("list", help="list the principals (the default)")
+    add = actions.add_parser("add", help="add a principal; prints its first API key")
+    add.add_argument("id")
+    add.add_argument("--name", help="full name and unit, for people reading the audit log")
+    add.add_argument("--agency", required=True, help="agency code, e.g. FR-OCRTEH")
+    add.add_argument("--country", required=True, help="ISO 3166 alpha-2 country code")
+    add.add_argument("--clearance", required=True, help="a level of schema/handling.yaml")
+    add.add_argument(
+        "--caveat", dest="caveats", action="append", default=[], help="a caveat held (repeatable)"
+    )
+    add.add_argument(
+        "--role",
+        dest="roles",
+        action="append",
+        default=[],
+        choices=["analyst", "supervisor", "auditor", "admin"],
+        help="a role (repeatable; default analyst)",
+    )
+    key = actions.add_parser("key", help="issue another API key to a principal; prints it")
+    key.add_argument("id")
+    revoke = actions.add_parser("revoke", help="revoke a principal's API key (or all of them)")
+    revoke.add_argument("id")
+    revoke.add_argument("key", nargs="?", help="the key id (gsk_<key id>_...); omit with --all")
+    revoke.add_argument("--all", action="store_true", help="revoke every key of the principal")
+
+    audit = commands.add_parser("audit", help="check or read the audit log")
+    audit_actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+    audit_actions.add_parser("verify", help="check the hash chain; name the first broken entry")
+    show = audit_actions.add_parser("show", help="print entries, oldest first")
+    show.add_argument("--principal", help="only this principal's consultations")
+    show.add_argument("--operation", help="only requests with this operation (e.g. expand)")
+    show.add_argument("--since", help="only entries at or after (ISO date or date-time)")
+    show.add_argument("--until", help="only entries at or before (ISO date or date-time)")
+    show.add_argument("--after", type=int, default=0, help="only entries after this seq")
+    show.add_argument("--limit", type=int, default=100, help="how many entries (default 100)")
+    _format(show)
     return parser
 
 
@@ -153,10 +206,15 @@ def run(args: argparse.Namespace) -> int:
         principals=args.principals,
         schema=args.schema,
         sources=getattr(args, "sources", None),
+        audit=args.audit,
     )
     schema = Schema.load(settings.schema)
     if args.command == "principals":
-        return _principals(args, Principals.load(settings.principals, schema.policy))
+        return _principals(args, settings, schema)
+    if args.command == "audit":
+        return _audit(args, settings)
+    if args.command == "serve":
+        return _serve(args, settings, schema)
     if args.command == "ingest":
         return _ingest(args, settings, schema)
     with EmbeddedStore(settings.store, schema, create=False) as store:
@@ -239,33 +297,14 @@ def _limit(name: str, value: int, maximum: int) -> None:
         raise LimitExceeded(f"--{name} {value} is over the limit of {maximum}")
 
 
-def _time(value: str | None, option: str, end_of_day: bool = False) -> int | None:
-    if value is None:
-        return None
-    try:
-        canonical = parse_datetime(value)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field=option) from None
-    seconds = epoch_seconds(canonical)
-    if end_of_day and "T" not in canonical:
-        seconds += 86_399
-    return seconds
-
-
 def _link_filter(args: argparse.Namespace, schema: Schema) -> LinkFilter:
-    types = None
-    if args.types:
-        types = frozenset(t.strip() for t in args.types.split(",") if t.strip())
-        for name in types:
-            try:
-                schema.link_type(name)
-            except InvalidInput as exc:
-                raise InvalidInput(exc.message, field="--types") from None
-    return LinkFilter(
-        types=types,
-        since=_time(args.since, "--since"),
-        until=_time(args.until, "--until", end_of_day=True),
-        min_confidence=args.min_confidence,
+    return LinkFilter.parse(
+        schema,
+        args.types.split(",") if args.types else None,
+        args.since,
+        args.until,
+        args.min_confidence,
+        names=("--types", "--since", "--until", "--min-confidence"),
     )
 
 
@@ -365,8 +404,28 @@ def _stats(
     return 0
 
 
-def _principals(args: argparse.Namespace, principals: Principals) -> int:
-    rows = [p.model_dump(mode="json") for p in principals]
+def _principals(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
+    path, policy = settings.principals, schema.policy
+    if args.action == "add":
+        principal = _new_principal(args, schema)
+        token = add_principal(path, principal, policy)
+        print(f"added principal {principal.id} to {path}; its API key (shown only this once):")
+        print(token)
+        return 0
+    if args.action == "key":
+        token = add_key(path, args.id, policy)
+        print(f"new API key for {args.id} in {path} (shown only this once):")
+        print(token)
+        return 0
+    if args.action == "revoke":
+        if bool(args.key) == bool(args.all):
+            raise InvalidInput("name the key to revoke, or give --all", field="key")
+        key_id = key_id_of(args.key) or args.key if args.key else None
+        revoked = revoke_key(path, args.id, key_id, policy)
+        print(f"revoked {len(revoked)} key(s) of {args.id}: {', '.join(revoked) or '-'}")
+        return 0
+    principals = Principals.load(path, policy)
+    rows = [{**p.model_dump(mode="json"), "keys": [k.id for k in p.keys]} for p in principals]
     if args.format == "json":
         _json(rows)
     else:
@@ -374,7 +433,116 @@ def _principals(args: argparse.Namespace, principals: Principals) -> int:
             print(
                 f"{p.id:<18} {p.agency:<12} {p.country}  {p.clearance:<13} "
                 f"caveats={','.join(sorted(p.caveats)) or '-'}  roles={','.join(sorted(p.roles))}"
+                f"  keys={','.join(k.id for k in p.keys) or '-'}"
             )
+    return 0
+
+
+def _arguments(arguments: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in arguments.items())
+
+
+def _new_principal(args: argparse.Namespace, schema: Schema) -> Principal:
+    try:
+        principal = Principal.model_validate(
+            {
+                "id": args.id,
+                "name": args.name,
+                "agency": args.agency,
+                "country": args.country,
+                "clearance": args.clearance,
+                "caveats": args.caveats,
+                "roles": args.roles or ["analyst"],
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = "--" + ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(first["msg"], field=where) from None
+    principal.check(schema.policy)
+    return principal
+
+
+def _serve(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
+    import uvicorn
+
+    from graphsvc.api import Services, create_app
+    from graphsvc.api.auth import Authenticator
+    from graphsvc.api.config import ApiConfig
+
+    config = ApiConfig.from_env()
+    authenticator = Authenticator(settings.principals, schema.policy, config.jwt)
+    with (
+        EmbeddedStore(settings.store, schema, create=False) as store,
+        AuditLog(settings.audit) as audit,
+    ):
+        services = Services(store, audit, config.limits, config.require_justification)
+        app = create_app(services, authenticator)
+        principals = authenticator.principals
+        demo = sorted(p.id for p in principals if any(k.id.startswith("demo-") for k in p.keys))
+        print(
+            f"graphsvc {__version__}: store {settings.store}, audit log {settings.audit}, "
+            f"{len(principals)} principals ({settings.principals})"
+            + (f", JWT {config.jwt.algorithm}" if config.jwt else ""),
+            file=sys.stderr,
+        )
+        if demo:
+            print(
+                f"graphsvc: warning: demo API keys are active for {', '.join(demo)}: their "
+                "tokens are public (README); never serve real data with this principals file",
+                file=sys.stderr,
+            )
+        print(f"graphsvc: GraphQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    with AuditLog(settings.audit, create=False) as log:
+        if args.action == "verify":
+            result = log.verify()
+            if result.ok:
+                print(
+                    f"audit log {settings.audit}: {result.entries} entries, chain intact; "
+                    f"head {result.head}"
+                )
+                return 0
+            print(
+                f"audit log {settings.audit}: BROKEN at entry {result.broken}: {result.reason} "
+                f"({result.entries} entries before it verify)",
+                file=sys.stderr,
+            )
+            return EXIT_REJECTED
+        _limit("limit", args.limit, MAX_RESULTS)
+        since = LinkFilter.parse(
+            Schema.load(settings.schema),
+            None,
+            args.since,
+            args.until,
+            names=("", "--since", "--until", ""),
+        )
+        entries = log.entries(
+            principal=args.principal,
+            operation=args.operation,
+            since=since.since,
+            until=since.until,
+            after=args.after,
+            limit=args.limit,
+        )
+    if args.format == "json":
+        for entry in entries:
+            _json(entry.to_dict())
+        return 0
+    for entry in entries:
+        operations = "; ".join(
+            f"{op['name']}({_arguments(op['arguments'])})" for op in entry.operations
+        )
+        print(
+            f"#{entry.seq} {entry.at} {entry.principal} ({entry.agency}, {entry.auth}) "
+            f"{entry.outcome}: {operations}"
+        )
+        print(f"    justification: {entry.justification or '-'}")
+        print(f"    returned {len(entry.entities)} entities, {len(entry.links)} links")
     return 0
 
 

@@ -103,6 +103,12 @@ class NotFound(GraphsvcError):
     code = "NOT_FOUND"
 
 
+class Unauthenticated(GraphsvcError):
+    """No credentials, or credentials that do not identify a principal."""
+
+    code = "UNAUTHENTICATED"
+
+
 class Forbidden(GraphsvcError):
     """The caller is known but lacks the role for this operation."""
 
@@ -119,6 +125,12 @@ class StoreError(GraphsvcError):
     """The store cannot do what was asked (corrupt file, disk full, incompatible version)."""
 
     code = "STORE_ERROR"
+
+
+class JustificationRequired(GraphsvcError):
+    """The server requires a justification (``X-Justification``) for every consultation."""
+
+    code = "JUSTIFICATION_REQUIRED"
 
 
 class BackendUnavailable(GraphsvcError):

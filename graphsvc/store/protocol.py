@@ -8,11 +8,13 @@ scope, never the raw graph.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from graphsvc.errors import InvalidInput
 from graphsvc.model.graph import Entity, Link, Path, SearchHit, StoreStats, Subgraph
+from graphsvc.model.properties import epoch_seconds, parse_datetime
 from graphsvc.model.records import EntityAssertion, LinkAssertion
 from graphsvc.model.schema import Schema
 from graphsvc.policy.scope import Scope
@@ -36,6 +38,38 @@ class LinkFilter:
     until: int | None = None
     min_confidence: float | None = None
 
+    @classmethod
+    def parse(
+        cls,
+        schema: Schema,
+        types: Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        min_confidence: float | None = None,
+        names: tuple[str, str, str, str] = ("types", "since", "until", "min_confidence"),
+    ) -> LinkFilter:
+        """A filter from what a user typed, each problem named by its argument (``names``).
+
+        Times are ISO dates or date-times; ``until`` given as a date (or a month, a year)
+        includes all of it.
+        """
+        type_set = None
+        if types is not None:
+            type_set = frozenset(t.strip() for t in types if t.strip())
+            for name in sorted(type_set):
+                try:
+                    schema.link_type(name)
+                except InvalidInput as exc:
+                    raise InvalidInput(exc.message, field=names[0]) from None
+        if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+            raise InvalidInput(f"must be between 0 and 1, got {min_confidence}", field=names[3])
+        return cls(
+            types=type_set,
+            since=_instant(since, names[1]),
+            until=_instant(until, names[2], end_of_day=True),
+            min_confidence=min_confidence,
+        )
+
     @property
     def is_open(self) -> bool:
         return (
@@ -47,6 +81,26 @@ class LinkFilter:
 
 
 OPEN = LinkFilter()
+
+
+def _instant(value: Any, name: str, end_of_day: bool = False) -> int | None:
+    if value is None:
+        return None
+    try:
+        canonical = parse_datetime(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=name) from None
+    if not end_of_day or "T" in canonical:
+        return epoch_seconds(canonical)
+    # an upper bound given as a day, month or year includes all of it
+    year, _, rest = canonical.partition("-")
+    if not rest:
+        return epoch_seconds(f"{int(year) + 1}") - 1
+    month, _, day = rest.partition("-")
+    if not day:
+        following = f"{year}-{int(month) + 1:02d}" if month != "12" else f"{int(year) + 1}-01"
+        return epoch_seconds(following) - 1
+    return epoch_seconds(canonical) + 86_399
 
 
 @dataclass(frozen=True)
@@ -134,6 +188,10 @@ class GraphStore(Protocol):
     def totals(self) -> StoreStats:
         """The whole store, whatever its handling: for the operator who holds the store file
         (``graphsvc stats``), never for an API caller."""
+        ...
+
+    def ping(self) -> None:
+        """Raise ``StoreError``/``BackendUnavailable`` unless the store can answer reads now."""
         ...
 
     def close(self) -> None: ...

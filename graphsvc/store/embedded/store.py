@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from graphsvc.errors import InvalidInput
+from graphsvc.errors import InvalidInput, StoreError
 from graphsvc.model.graph import Entity, Link, SearchHit, StoreStats, Subgraph
 from graphsvc.model.graph import Path as GraphPath
 from graphsvc.model.schema import Schema
@@ -71,6 +71,12 @@ class EmbeddedStore:
                 conn.close()
             self._readers.clear()
             self._views.clear()
+
+    def ping(self) -> None:
+        try:
+            self._read_conn().execute("SELECT value FROM meta LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the store cannot be read: {exc}", file=str(self.path)) from None
 
     def __enter__(self) -> EmbeddedStore:
         return self

@@ -1,0 +1,373 @@
+"""The GraphQL schema: the ``Query`` operations investigators call, and the SDL they see.
+
+Every operation reads through the caller's ``Scope`` (built from the authenticated principal
+in ``graphsvc/api/app.py``; no argument reaches it) and records itself in the request's audit
+trail before it reads anything. Entities and links the caller may not see are answered
+exactly as ones that do not exist: ``entity`` and ``link`` raise NOT_FOUND, the others leave
+them out.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import AddValidationRules
+from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.execution import ExecutionContext
+
+from graphsvc.api.config import Limits
+from graphsvc.api.types import (
+    SCALARS,
+    AuditEntry,
+    AuditPage,
+    Entity,
+    EntityTypeInfo,
+    Instant,
+    Link,
+    LinkTypeInfo,
+    PageInfo,
+    Path,
+    Principal,
+    PropertyType,
+    SearchHit,
+    Stats,
+    Subgraph,
+    context,
+    decode_cursor,
+    encode_cursor,
+    link_filter,
+)
+from graphsvc.api.validation import limit_rules
+from graphsvc.errors import Forbidden, GraphsvcError, InvalidInput, NotFound
+from graphsvc.model.schema import PropertySpec
+
+log = logging.getLogger("graphsvc.api")
+
+
+@strawberry.type(description="Read operations. Every answer holds only what the caller may see.")
+class Query:
+    @strawberry.field(description="The caller: identity, clearance, caveats and roles.")
+    def me(self, info: strawberry.Info) -> Principal:
+        ctx = context(info)
+        ctx.consult("me", {})
+        p = ctx.caller.principal
+        return Principal(
+            id=strawberry.ID(p.id),
+            name=p.name,
+            agency=p.agency,
+            country=p.country,
+            clearance=p.clearance,
+            caveats=sorted(p.caveats),
+            roles=sorted(p.roles),
+            authentication=ctx.caller.auth,
+        )
+
+    @strawberry.field(
+        description="One entity: its visible properties with the source of each value, its "
+        "records and (paginated) links. NOT_FOUND when it does not exist or is not visible."
+    )
+    def entity(self, info: strawberry.Info, id: strawberry.ID) -> Entity:
+        ctx = context(info)
+        ctx.consult("entity", {"id": id})
+        found = ctx.entity(str(id))
+        if found is None:
+            raise NotFound(f"no entity {str(id)!r}", field="id")
+        return Entity.of(found, info)
+
+    @strawberry.field(
+        description="Several entities by id, in the order given; ids that do not exist or "
+        "are not visible are left out."
+    )
+    def entities(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Entity]:
+        ctx = context(info)
+        ctx.consult("entities", {"ids": ids})
+        ctx.check_limit("ids", len(ids), ctx.limits.max_ids, "max_ids")
+        found = ctx.store.get_entities(ctx.scope, list(dict.fromkeys(str(i) for i in ids)))
+        return [Entity.of(e, info) for e in found]
+
+    @strawberry.field(
+        description="One link with its provenance, grading and handling. NOT_FOUND when it "
+        "does not exist or is not visible."
+    )
+    def link(self, info: strawberry.Info, id: strawberry.ID) -> Link:
+        ctx = context(info)
+        ctx.consult("link", {"id": id})
+        found = ctx.store.get_link(ctx.scope, str(id))
+        if found is None:
+            raise NotFound(f"no link {str(id)!r}", field="id")
+        return Link.of(found, info)
+
+    @strawberry.field(
+        description="Entities by name (accents, case and typos tolerated) or by selector (a "
+        "phone number, e-mail, IBAN or plate in any usual format), best first."
+    )
+    def search(
+        self,
+        info: strawberry.Info,
+        text: str,
+        types: list[str] | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        ctx = context(info)
+        ctx.consult("search", {"text": text, "types": types, "limit": limit})
+        ctx.check_limit("limit", limit, ctx.limits.max_search, "max_search")
+        for name in types or []:
+            try:
+                ctx.schema.entity_type(name)
+            except InvalidInput as exc:
+                raise InvalidInput(exc.message, field="types") from None
+        if not text.strip():
+            raise InvalidInput("give something to search for", field="text")
+        hits = ctx.store.search(ctx.scope, text, types, limit)
+        return [
+            SearchHit(entity=Entity.of(h.entity, info), score=h.score, matched=h.matched)
+            for h in hits
+        ]
+
+    @strawberry.field(
+        description="The neighbourhood of entities: everything within `hops` links, nearest "
+        "first, at most `limit` entities and `maxLinks` links (`truncated` says when cut)."
+    )
+    def expand(
+        self,
+        info: strawberry.Info,
+        ids: list[strawberry.ID],
+        hops: int = 1,
+        link_types: list[str] | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        min_confidence: float | None = None,
+        limit: int = 500,
+        max_links: int = 5000,
+    ) -> Subgraph:
+        ctx = context(info)
+        ctx.consult(
+            "expand",
+            {
+                "ids": ids,
+                "hops": hops,
+                "linkTypes": link_types,
+                "since": since,
+                "until": until,
+                "minConfidence": min_confidence,
+                "limit": limit,
+                "maxLinks": max_links,
+            },
+        )
+        limits = ctx.limits
+        ctx.check_limit("ids", len(ids), limits.max_ids, "max_ids")
+        ctx.check_limit("hops", hops, limits.max_hops, "max_hops")
+        ctx.check_limit("limit", limit, limits.max_nodes, "max_nodes")
+        ctx.check_limit("maxLinks", max_links, limits.max_links, "max_links")
+        if limit < 1:
+            raise InvalidInput("must be at least 1", field="limit")
+        flt = link_filter(info, link_types, since, until, min_confidence)
+        found = ctx.store.expand(ctx.scope, [str(i) for i in ids], hops, flt, limit, max_links)
+        return Subgraph.of(found, info)
+
+    @strawberry.field(
+        description="Paths between two entities: the shortest first, then the next shortest, "
+        "up to `limit`. An empty list when no path is visible."
+    )
+    def paths(
+        self,
+        info: strawberry.Info,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        max_hops: int = 4,
+        link_types: list[str] | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        min_confidence: float | None = None,
+        directed: bool = False,
+        limit: int = 5,
+    ) -> list[Path]:
+        ctx = context(info)
+        ctx.consult(
+            "paths",
+            {
+                "from": from_,
+                "to": to,
+                "maxHops": max_hops,
+                "linkTypes": link_types,
+                "since": since,
+                "until": until,
+                "minConfidence": min_confidence,
+                "directed": directed,
+                "limit": limit,
+            },
+        )
+        ctx.check_limit("maxHops", max_hops, ctx.limits.max_hops, "max_hops")
+        ctx.check_limit("limit", limit, ctx.limits.max_paths, "max_paths")
+        flt = link_filter(info, link_types, since, until, min_confidence)
+        found = ctx.store.paths(ctx.scope, str(from_), str(to), max_hops, flt, limit, directed)
+        return [Path.of(p, info) for p in found]
+
+    @strawberry.field(description="The given entities and the visible links among them.")
+    def subgraph(
+        self,
+        info: strawberry.Info,
+        ids: list[strawberry.ID],
+        link_types: list[str] | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        min_confidence: float | None = None,
+        max_links: int = 5000,
+    ) -> Subgraph:
+        ctx = context(info)
+        ctx.consult(
+            "subgraph",
+            {
+                "ids": ids,
+                "linkTypes": link_types,
+                "since": since,
+                "until": until,
+                "minConfidence": min_confidence,
+                "maxLinks": max_links,
+            },
+        )
+        ctx.check_limit("ids", len(ids), ctx.limits.max_ids, "max_ids")
+        ctx.check_limit("maxLinks", max_links, ctx.limits.max_links, "max_links")
+        flt = link_filter(info, link_types, since, until, min_confidence)
+        found = ctx.store.subgraph(ctx.scope, [str(i) for i in ids], flt, max_links)
+        return Subgraph.of(found, info)
+
+    @strawberry.field(description="What the caller can see, counted by type, source and handling.")
+    def stats(self, info: strawberry.Info) -> Stats:
+        ctx = context(info)
+        ctx.consult("stats", {})
+        return Stats.of(ctx.store.stats(ctx.scope))
+
+    @strawberry.field(description="The entity types of the schema (schema/entities.yaml).")
+    def entity_types(self, info: strawberry.Info) -> list[EntityTypeInfo]:
+        return [
+            EntityTypeInfo(
+                name=t.name,
+                selector_prefix=t.selector.prefix if t.selector else None,
+                properties=_property_types(t.properties.values()),
+            )
+            for t in context(info).schema.entities.values()
+        ]
+
+    @strawberry.field(description="The link types of the schema (schema/links.yaml).")
+    def link_types(self, info: strawberry.Info) -> list[LinkTypeInfo]:
+        return [
+            LinkTypeInfo(
+                name=t.name,
+                directed=t.directed,
+                from_types=list(t.from_types),
+                to_types=list(t.to_types),
+                time_property=t.time_property,
+                properties=_property_types(t.properties.values()),
+            )
+            for t in context(info).schema.links.values()
+        ]
+
+    @strawberry.field(
+        description="The audit log, oldest first (principals with the auditor role only)."
+    )
+    def audit_log(
+        self,
+        info: strawberry.Info,
+        principal: strawberry.ID | None = None,
+        operation: str | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> AuditPage:
+        ctx = context(info)
+        ctx.consult(
+            "auditLog",
+            {
+                "principal": principal,
+                "operation": operation,
+                "since": since,
+                "until": until,
+                "first": first,
+                "after": after,
+            },
+        )
+        if "auditor" not in ctx.caller.principal.roles:
+            raise Forbidden("the audit log is open to principals with the auditor role only")
+        ctx.check_limit("first", first, ctx.limits.max_page, "max_page")
+        flt = link_filter(info, None, since, until, None)
+        after_seq = decode_cursor(after)
+        found = ctx.services.audit.entries(
+            principal=str(principal) if principal is not None else None,
+            operation=operation,
+            since=flt.since,
+            until=flt.until,
+            after=after_seq,
+            limit=first + 1,
+        )
+        page = found[:first]
+        return AuditPage(
+            entries=[
+                AuditEntry(
+                    seq=e.seq,
+                    at=e.at,
+                    principal=e.principal,
+                    agency=e.agency,
+                    authentication=e.auth,
+                    operations=JSON([dict(op) for op in e.operations]),
+                    justification=e.justification,
+                    entities=[strawberry.ID(i) for i in e.entities],
+                    links=[strawberry.ID(i) for i in e.links],
+                    outcome=e.outcome,
+                    client=e.client,
+                    previous_hash=e.prev,
+                    hash=e.hash,
+                )
+                for e in page
+            ],
+            page_info=PageInfo(
+                has_next_page=len(found) > first,
+                end_cursor=encode_cursor(page[-1].seq) if page else after,
+            ),
+        )
+
+
+def _property_types(specs: Any) -> list[PropertyType]:
+    out = []
+    for spec in specs:
+        assert isinstance(spec, PropertySpec)
+        out.append(
+            PropertyType(
+                name=spec.name,
+                type=spec.type,
+                multiple=spec.multiple,
+                values=list(spec.values) if spec.values is not None else None,
+            )
+        )
+    return out
+
+
+class GraphsvcSchema(strawberry.Schema):
+    """Logs only unexpected errors: a NOT_FOUND or a limit is an answer, not a fault."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = error.original_error
+            if original is not None and not isinstance(original, GraphsvcError):
+                log.error("internal error in %s", error.path, exc_info=original)
+
+
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    rules = limit_rules(limits or Limits())
+    return GraphsvcSchema(
+        query=Query,
+        extensions=[lambda: AddValidationRules(rules)],
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+
+
+def sdl() -> str:
+    """The schema in GraphQL SDL, as committed in ``schema/schema.graphql``."""
+    return build_schema().as_str() + "\n"
