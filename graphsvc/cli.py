@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from graphsvc import __version__
 from graphsvc.config import Settings
-from graphsvc.errors import GraphsvcError, InvalidInput, LimitExceeded, NotFound
+from graphsvc.errors import GraphsvcError, InvalidConfig, InvalidInput, LimitExceeded, NotFound
 from graphsvc.ingest import Ingestor, IngestReport, Problem, SourceRegistry
 from graphsvc.model.graph import Entity, Link, Subgraph
 from graphsvc.model.graph import Path as GraphPath
@@ -425,7 +425,15 @@ def _principals(args: argparse.Namespace, settings: Settings, schema: Schema) ->
         print(f"revoked {len(revoked)} key(s) of {args.id}: {', '.join(revoked) or '-'}")
         return 0
     principals = Principals.load(path, policy)
-    rows = [{**p.model_dump(mode="json"), "keys": [k.id for k in p.keys]} for p in principals]
+    rows = [
+        {
+            **p.model_dump(mode="json"),
+            "caveats": sorted(p.caveats),
+            "roles": sorted(p.roles),
+            "keys": [k.id for k in p.keys],
+        }
+        for p in principals
+    ]
     if args.format == "json":
         _json(rows)
     else:
@@ -459,7 +467,11 @@ def _new_principal(args: argparse.Namespace, schema: Schema) -> Principal:
         first = exc.errors(include_url=False)[0]
         where = "--" + ".".join(str(p) for p in first["loc"])
         raise InvalidInput(first["msg"], field=where) from None
-    principal.check(schema.policy)
+    try:
+        principal.check(schema.policy)
+    except InvalidConfig as exc:
+        field = "--clearance" if "clearance" in exc.message else "--caveat"
+        raise InvalidInput(exc.message, field=field) from None
     return principal
 
 
@@ -525,7 +537,7 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
             principal=args.principal,
             operation=args.operation,
             since=since.since,
-            until=since.until,
+            until=None if since.until is None else since.until + 0.999999,  # all of that second
             after=args.after,
             limit=args.limit,
         )
@@ -535,7 +547,7 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for entry in entries:
         operations = "; ".join(
-            f"{op['name']}({_arguments(op['arguments'])})" for op in entry.operations
+            f"{op.get('name')}({_arguments(op.get('arguments') or {})})" for op in entry.operations
         )
         print(
             f"#{entry.seq} {entry.at} {entry.principal} ({entry.agency}, {entry.auth}) "
@@ -549,7 +561,8 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
 # -- printing --------------------------------------------------------------------------------------
 
 
-def _json(value: Any, out: TextIO = sys.stdout) -> None:
+def _json(value: Any, out: TextIO | None = None) -> None:
+    out = out if out is not None else sys.stdout
     json.dump(value, out, ensure_ascii=False, indent=None)
     out.write("\n")
 

@@ -17,6 +17,7 @@ All errors have one shape: ``{"message": ..., "extensions": {"code": ...}}``, wi
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -31,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from graphsvc import __version__
@@ -73,16 +75,22 @@ def create_app(
 
         scope = Scope.of(caller.principal, services.schema.policy, today)
         ctx = RequestContext(services, caller, scope, justification)
-        result = await anyio.to_thread.run_sync(
-            functools.partial(
-                schema.execute_sync,
-                query,
-                variable_values=variables,
-                context_value=ctx,
-                operation_name=operation,
-                allowed_operation_types=(OperationType.QUERY,),
+        try:
+            result = await anyio.to_thread.run_sync(
+                functools.partial(
+                    schema.execute_sync,
+                    query,
+                    variable_values=variables,
+                    context_value=ctx,
+                    operation_name=operation,
+                    allowed_operation_types=(OperationType.QUERY,),
+                )
             )
-        )
+        except InvalidOperationTypeError as exc:
+            kind = exc.operation_type.name.lower()
+            return _error(
+                200, f"only queries are served; this is a {kind}", "GRAPHQL_VALIDATION_FAILED"
+            )
         errors = [_graphql_error(e) for e in result.errors or []]
         if ctx.operations:
             outcome = ",".join(sorted({e["extensions"]["code"] for e in errors})) or "OK"
@@ -199,6 +207,8 @@ def _justification(request: Request) -> str | None:
     raw = request.headers.get("x-justification")
     if raw is None:
         return None
+    with contextlib.suppress(UnicodeError):  # clients send UTF-8; starlette reads latin-1
+        raw = raw.encode("latin-1").decode("utf-8")
     text = " ".join(raw.split())
     if len(text) > MAX_JUSTIFICATION:
         raise _BadRequest(
@@ -238,14 +248,16 @@ def _graphql_error(error: GraphQLError) -> dict[str, Any]:
         extensions["code"] = original.code
         if original.field:
             extensions["field"] = original.field
-    elif original is not None:
+    elif original is not None and not isinstance(original, GraphQLError):
         reference = secrets.token_hex(4)
         log.error("internal error %s at %s", reference, error.path, exc_info=original)
         out["message"] = f"internal error (reference {reference} in the server log)"
         extensions["code"] = "INTERNAL"
     else:
         out["message"] = error.message
-        given = (error.extensions or {}).get("code")
+        given = (error.extensions or {}).get("code") or (
+            (original.extensions or {}).get("code") if isinstance(original, GraphQLError) else None
+        )
         if given:
             extensions["code"] = given
         elif error.message.startswith("Syntax Error"):

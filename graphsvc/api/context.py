@@ -93,6 +93,16 @@ class RequestContext:
             self._entity_memo[entity_id] = self.store.get_entity(self.scope, entity_id)
         return self._entity_memo[entity_id]
 
+    def bounded(
+        self, argument: str, value: int | None, default: int, maximum: int, limit: str
+    ) -> int:
+        """An argument's value: as given when within its limit (else an error naming the
+        limit); when omitted, its default lowered to the limit if the operator set it lower."""
+        if value is None:
+            return min(default, maximum)
+        self.check_limit(argument, value, maximum, limit)
+        return value
+
     def check_limit(self, argument: str, value: int, maximum: int, limit: str) -> None:
         if value < 0:
             raise InvalidInput(f"must not be negative, got {value}", field=argument)

@@ -70,7 +70,7 @@ class Query:
         description="One entity: its visible properties with the source of each value, its "
         "records and (paginated) links. NOT_FOUND when it does not exist or is not visible."
     )
-    def entity(self, info: strawberry.Info, id: strawberry.ID) -> Entity:
+    def entity(self, info: strawberry.Info, id: strawberry.ID) -> Entity | None:
         ctx = context(info)
         ctx.consult("entity", {"id": id})
         found = ctx.entity(str(id))
@@ -93,7 +93,7 @@ class Query:
         description="One link with its provenance, grading and handling. NOT_FOUND when it "
         "does not exist or is not visible."
     )
-    def link(self, info: strawberry.Info, id: strawberry.ID) -> Link:
+    def link(self, info: strawberry.Info, id: strawberry.ID) -> Link | None:
         ctx = context(info)
         ctx.consult("link", {"id": id})
         found = ctx.store.get_link(ctx.scope, str(id))
@@ -110,11 +110,11 @@ class Query:
         info: strawberry.Info,
         text: str,
         types: list[str] | None = None,
-        limit: int = 20,
+        limit: Annotated[int | None, _max("20", "max_search")] = None,
     ) -> list[SearchHit]:
         ctx = context(info)
         ctx.consult("search", {"text": text, "types": types, "limit": limit})
-        ctx.check_limit("limit", limit, ctx.limits.max_search, "max_search")
+        hits_wanted = ctx.bounded("limit", limit, 20, ctx.limits.max_search, "max_search")
         for name in types or []:
             try:
                 ctx.schema.entity_type(name)
@@ -122,11 +122,8 @@ class Query:
                 raise InvalidInput(exc.message, field="types") from None
         if not text.strip():
             raise InvalidInput("give something to search for", field="text")
-        hits = ctx.store.search(ctx.scope, text, types, limit)
-        return [
-            SearchHit(entity=Entity.of(h.entity, info), score=h.score, matched=h.matched)
-            for h in hits
-        ]
+        hits = ctx.store.search(ctx.scope, text, types, hits_wanted)
+        return [SearchHit(hit=h) for h in hits]
 
     @strawberry.field(
         description="The neighbourhood of entities: everything within `hops` links, nearest "
@@ -141,8 +138,8 @@ class Query:
         since: Instant | None = None,
         until: Instant | None = None,
         min_confidence: float | None = None,
-        limit: int = 500,
-        max_links: int = 5000,
+        limit: Annotated[int | None, _max("500", "max_nodes", "entities")] = None,
+        max_links: Annotated[int | None, _max("5000", "max_links", "links")] = None,
     ) -> Subgraph:
         ctx = context(info)
         ctx.consult(
@@ -161,13 +158,13 @@ class Query:
         limits = ctx.limits
         ctx.check_limit("ids", len(ids), limits.max_ids, "max_ids")
         ctx.check_limit("hops", hops, limits.max_hops, "max_hops")
-        ctx.check_limit("limit", limit, limits.max_nodes, "max_nodes")
-        ctx.check_limit("maxLinks", max_links, limits.max_links, "max_links")
-        if limit < 1:
+        nodes = ctx.bounded("limit", limit, 500, limits.max_nodes, "max_nodes")
+        links = ctx.bounded("maxLinks", max_links, 5000, limits.max_links, "max_links")
+        if nodes < 1:
             raise InvalidInput("must be at least 1", field="limit")
         flt = link_filter(info, link_types, since, until, min_confidence)
-        found = ctx.store.expand(ctx.scope, [str(i) for i in ids], hops, flt, limit, max_links)
-        return Subgraph.of(found, info)
+        found = ctx.store.expand(ctx.scope, [str(i) for i in ids], hops, flt, nodes, links)
+        return Subgraph(result=found)
 
     @strawberry.field(
         description="Paths between two entities: the shortest first, then the next shortest, "
@@ -178,13 +175,13 @@ class Query:
         info: strawberry.Info,
         from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
         to: strawberry.ID,
-        max_hops: int = 4,
+        max_hops: Annotated[int | None, _max("4", "max_hops", "hops")] = None,
         link_types: list[str] | None = None,
         since: Instant | None = None,
         until: Instant | None = None,
         min_confidence: float | None = None,
         directed: bool = False,
-        limit: int = 5,
+        limit: Annotated[int | None, _max("5", "max_paths", "paths")] = None,
     ) -> list[Path]:
         ctx = context(info)
         ctx.consult(
@@ -201,11 +198,11 @@ class Query:
                 "limit": limit,
             },
         )
-        ctx.check_limit("maxHops", max_hops, ctx.limits.max_hops, "max_hops")
-        ctx.check_limit("limit", limit, ctx.limits.max_paths, "max_paths")
+        hops = ctx.bounded("maxHops", max_hops, 4, ctx.limits.max_hops, "max_hops")
+        wanted = ctx.bounded("limit", limit, 5, ctx.limits.max_paths, "max_paths")
         flt = link_filter(info, link_types, since, until, min_confidence)
-        found = ctx.store.paths(ctx.scope, str(from_), str(to), max_hops, flt, limit, directed)
-        return [Path.of(p, info) for p in found]
+        found = ctx.store.paths(ctx.scope, str(from_), str(to), hops, flt, wanted, directed)
+        return [Path(result=p) for p in found]
 
     @strawberry.field(description="The given entities and the visible links among them.")
     def subgraph(
@@ -216,7 +213,7 @@ class Query:
         since: Instant | None = None,
         until: Instant | None = None,
         min_confidence: float | None = None,
-        max_links: int = 5000,
+        max_links: Annotated[int | None, _max("5000", "max_links", "links")] = None,
     ) -> Subgraph:
         ctx = context(info)
         ctx.consult(
@@ -231,10 +228,10 @@ class Query:
             },
         )
         ctx.check_limit("ids", len(ids), ctx.limits.max_ids, "max_ids")
-        ctx.check_limit("maxLinks", max_links, ctx.limits.max_links, "max_links")
+        links = ctx.bounded("maxLinks", max_links, 5000, ctx.limits.max_links, "max_links")
         flt = link_filter(info, link_types, since, until, min_confidence)
-        found = ctx.store.subgraph(ctx.scope, [str(i) for i in ids], flt, max_links)
-        return Subgraph.of(found, info)
+        found = ctx.store.subgraph(ctx.scope, [str(i) for i in ids], flt, links)
+        return Subgraph(result=found)
 
     @strawberry.field(description="What the caller can see, counted by type, source and handling.")
     def stats(self, info: strawberry.Info) -> Stats:
@@ -277,7 +274,7 @@ class Query:
         operation: str | None = None,
         since: Instant | None = None,
         until: Instant | None = None,
-        first: int = 100,
+        first: Annotated[int | None, _max("100", "max_page", "entries")] = None,
         after: str | None = None,
     ) -> AuditPage:
         ctx = context(info)
@@ -294,18 +291,18 @@ class Query:
         )
         if "auditor" not in ctx.caller.principal.roles:
             raise Forbidden("the audit log is open to principals with the auditor role only")
-        ctx.check_limit("first", first, ctx.limits.max_page, "max_page")
+        size = ctx.bounded("first", first, 100, ctx.limits.max_page, "max_page")
         flt = link_filter(info, None, since, until, None)
         after_seq = decode_cursor(after)
         found = ctx.services.audit.entries(
             principal=str(principal) if principal is not None else None,
             operation=operation,
             since=flt.since,
-            until=flt.until,
+            until=None if flt.until is None else flt.until + 0.999999,  # all of that second
             after=after_seq,
-            limit=first + 1,
+            limit=size + 1,
         )
-        page = found[:first]
+        page = found[:size]
         return AuditPage(
             entries=[
                 AuditEntry(
@@ -326,10 +323,18 @@ class Query:
                 for e in page
             ],
             page_info=PageInfo(
-                has_next_page=len(found) > first,
+                has_next_page=len(found) > size,
                 end_cursor=encode_cursor(page[-1].seq) if page else after,
             ),
         )
+
+
+def _max(default: str, limit: str, what: str = "results") -> Any:
+    """The description of a size argument: its default and the limit that caps it."""
+    return strawberry.argument(
+        description=f"how many {what}: {default} when omitted; at most the server's {limit} "
+        f"(GRAPHSVC_{limit.upper()})"
+    )
 
 
 def _property_types(specs: Any) -> list[PropertyType]:
@@ -355,7 +360,7 @@ class GraphsvcSchema(strawberry.Schema):
     ) -> None:
         for error in errors:
             original = error.original_error
-            if original is not None and not isinstance(original, GraphsvcError):
+            if original is not None and not isinstance(original, GraphsvcError | GraphQLError):
                 log.error("internal error in %s", error.path, exc_info=original)
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any, NewType
+from typing import TYPE_CHECKING, Annotated, Any, NewType
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
@@ -27,9 +28,16 @@ if TYPE_CHECKING:
 
 
 def _parse_instant(value: Any) -> str:
+    """Raises a ``GraphQLError`` so that GraphQL reports it as the argument's problem (an
+    INVALID_INPUT naming the variable), not as a fault of the server."""
     if not isinstance(value, str):
-        raise ValueError("expected an ISO-8601 date or date-time string")
-    return parse_datetime(value)
+        raise GraphQLError(
+            "expected an ISO-8601 date or date-time string", extensions={"code": "INVALID_INPUT"}
+        )
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise GraphQLError(str(exc), extensions={"code": "INVALID_INPUT"}) from None
 
 
 Instant = NewType("Instant", str)
@@ -221,7 +229,13 @@ class Entity:
     def links(
         self,
         info: strawberry.Info,
-        first: int = 20,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="how many links: 20 when omitted; at most the server's max_page "
+                "(GRAPHSVC_MAX_PAGE)"
+            ),
+        ] = None,
         after: str | None = None,
         link_types: list[str] | None = None,
         since: Instant | None = None,
@@ -229,15 +243,15 @@ class Entity:
         min_confidence: float | None = None,
     ) -> LinkPage:
         ctx = context(info)
-        ctx.check_limit("first", first, ctx.limits.max_page, "max_page")
+        size = ctx.bounded("first", first, 20, ctx.limits.max_page, "max_page")
         offset = decode_cursor(after)
         flt = link_filter(info, link_types, since, until, min_confidence)
-        found = ctx.store.entity_links(ctx.scope, str(self.id), flt, first + 1, offset)
-        page = found[:first]
+        found = ctx.store.entity_links(ctx.scope, str(self.id), flt, size + 1, offset)
+        page = found[:size]
         return LinkPage(
             nodes=[Link.of(link, info) for link in page],
             page_info=PageInfo(
-                has_next_page=len(found) > first,
+                has_next_page=len(found) > size,
                 end_cursor=encode_cursor(offset + len(page)) if page else after,
             ),
         )
@@ -319,46 +333,64 @@ def _end(info: strawberry.Info, entity_id: str) -> Entity:
 # -- answers ---------------------------------------------------------------------------------------
 
 
+# Answers keep the store's result and make GraphQL objects only for the fields a client
+# selects, so that what is audited as returned, and counted against max_elements, is what
+# the response holds.
+
+
 @strawberry.type(description="Entities and the links among them.")
 class Subgraph:
-    nodes: list[Entity]
-    links: list[Link]
-    truncated: bool = strawberry.field(description="true when a limit cut the answer")
+    result: strawberry.Private[model.Subgraph]
 
-    @classmethod
-    def of(cls, sub: model.Subgraph, info: strawberry.Info) -> Subgraph:
-        return cls(
-            nodes=[Entity.of(n, info) for n in sub.nodes],
-            links=[Link.of(link, info) for link in sub.links],
-            truncated=sub.truncated,
-        )
+    @strawberry.field
+    def nodes(self, info: strawberry.Info) -> list[Entity]:
+        return [Entity.of(n, info) for n in self.result.nodes]
+
+    @strawberry.field
+    def links(self, info: strawberry.Info) -> list[Link]:
+        return [Link.of(link, info) for link in self.result.links]
+
+    @strawberry.field(description="true when a limit cut the answer")
+    def truncated(self) -> bool:
+        return self.result.truncated
 
 
 @strawberry.type(description="A simple path; nodes[i] and nodes[i+1] are joined by hops[i].")
 class Path:
-    nodes: list[Entity]
-    links: list[Link] = strawberry.field(description="every link of every hop")
-    hops: list[list[Link]] = strawberry.field(
-        description="for each step, the parallel links joining its two entities"
-    )
-    length: int
+    result: strawberry.Private[model.Path]
 
-    @classmethod
-    def of(cls, path: model.Path, info: strawberry.Info) -> Path:
-        hops = [[Link.of(link, info) for link in hop] for hop in path.hops]
-        return cls(
-            nodes=[Entity.of(n, info) for n in path.nodes],
-            links=[link for hop in hops for link in hop],
-            hops=hops,
-            length=path.length,
-        )
+    @strawberry.field
+    def nodes(self, info: strawberry.Info) -> list[Entity]:
+        return [Entity.of(n, info) for n in self.result.nodes]
+
+    @strawberry.field(description="every link of every hop")
+    def links(self, info: strawberry.Info) -> list[Link]:
+        return [Link.of(link, info) for link in self.result.links]
+
+    @strawberry.field(description="for each step, the parallel links joining its two entities")
+    def hops(self, info: strawberry.Info) -> list[list[Link]]:
+        return [[Link.of(link, info) for link in hop] for hop in self.result.hops]
+
+    @strawberry.field(description="how many steps")
+    def length(self) -> int:
+        return self.result.length
 
 
 @strawberry.type(description="An entity whose name or selector matched a search.")
 class SearchHit:
-    entity: Entity
-    score: float = strawberry.field(description="0-100, higher is closer")
-    matched: str = strawberry.field(description="the value that matched")
+    hit: strawberry.Private[model.SearchHit]
+
+    @strawberry.field
+    def entity(self, info: strawberry.Info) -> Entity:
+        return Entity.of(self.hit.entity, info)
+
+    @strawberry.field(description="0-100, higher is closer")
+    def score(self) -> float:
+        return self.hit.score
+
+    @strawberry.field(description="the value that matched")
+    def matched(self) -> str:
+        return self.hit.matched
 
 
 @strawberry.type(description="A count of things with one key.")

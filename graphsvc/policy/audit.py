@@ -9,10 +9,12 @@ the outcome.
 The log is a SQLite file of its own (the graph store can be rebuilt from its sources; the log
 cannot). Entries form a hash chain: each carries the SHA-256 of its predecessor's hash and its
 own canonical JSON body, so changing, removing or reordering any entry breaks the chain from
-that entry on, and ``verify`` names the first broken one. Triggers refuse UPDATE and DELETE
-so that no ordinary use can change an entry. Cutting entries off the end leaves a valid
-shorter chain: operators who need to detect that record the head hash ``verify`` prints
-somewhere else (a ticket, a notary service, a WORM store).
+that entry on, and ``verify`` names the first broken one. Triggers refuse UPDATE, DELETE and
+INSERT OR REPLACE, so that no ordinary use can change an entry. The columns the filters read
+(time, principal, operation names) are copies of the hashed body, and ``verify`` checks them
+too: an entry cannot be hidden from ``audit show`` by editing them. Cutting entries off the
+end leaves a valid shorter chain: operators who need to detect that record the head hash
+``verify`` prints somewhere else (a ticket, a notary service, a WORM store).
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ CREATE INDEX IF NOT EXISTS audit_at ON audit (at_epoch);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_replace BEFORE INSERT ON audit
+WHEN EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq)
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
@@ -154,8 +159,7 @@ class AuditLog:
         client: str | None = None,
     ) -> AuditEntry:
         """Write one entry, chained to the last; durable when this returns."""
-        now = datetime.now(UTC)
-        at = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
+        at = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -180,18 +184,9 @@ class AuditLog:
                     text = _canonical(body)
                     digest = chain_hash(prev, text)
                     self._conn.execute(
-                        "INSERT INTO audit (seq, at, at_epoch, principal, operations, body, prev,"
-                        " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            seq,
-                            at,
-                            now.timestamp(),
-                            principal,
-                            _names(operations),
-                            text,
-                            prev,
-                            digest,
-                        ),
+                        "INSERT INTO audit (seq, body, prev, hash, at, at_epoch, principal,"
+                        " operations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (seq, text, prev, digest, *_columns(body)),
                     )
                     self._conn.execute("COMMIT")
                 except BaseException:
@@ -216,14 +211,14 @@ class AuditLog:
         limit: int = 100,
     ) -> list[AuditEntry]:
         """Entries in order, after the seq ``after``; times are epoch seconds, inclusive."""
-        sql = "SELECT body, prev, hash FROM audit WHERE seq > ?"
+        sql = "SELECT body, prev, hash FROM audit WHERE seq > ?"  # filters: exact, case-sensitive
         params: list[Any] = [after]
         if principal is not None:
             sql += " AND principal = ?"
             params.append(principal)
         if operation is not None:
-            sql += " AND (',' || operations || ',') LIKE ? ESCAPE '\\'"
-            params.append("%," + operation.replace("%", "\\%").replace("_", "\\_") + ",%")
+            sql += " AND instr(',' || operations || ',', ',' || ? || ',') > 0"
+            params.append(operation)
         if since is not None:
             sql += " AND at_epoch >= ?"
             params.append(since)
@@ -239,7 +234,7 @@ class AuditLog:
     def verify(self) -> Verification:
         """Walk the chain from the start; stop at the first entry that does not hold."""
         count, prev, expected_seq = 0, GENESIS, 1
-        for seq, body, stored_prev, digest in self._rows():
+        for seq, body, stored_prev, digest, columns in self._rows():
             if seq != expected_seq:
                 return Verification(
                     count, prev, seq, f"entry {expected_seq} is missing (found {seq} next)"
@@ -249,19 +244,27 @@ class AuditLog:
                     count, prev, seq, "does not chain to the previous entry (removed or reordered)"
                 )
             try:
-                recorded_seq = json.loads(body).get("seq")
+                recorded: dict[str, Any] = json.loads(body)
             except ValueError:
-                recorded_seq = None
-            if recorded_seq != seq or chain_hash(prev, body) != digest:
+                recorded = {}
+            if recorded.get("seq") != seq or chain_hash(prev, body) != digest:
                 return Verification(count, prev, seq, "its content does not match its hash")
+            if columns != _columns(recorded):
+                return Verification(
+                    count, prev, seq, "its indexed columns differ from its hashed content"
+                )
             count, prev, expected_seq = count + 1, digest, seq + 1
         return Verification(count, prev)
 
-    def _rows(self) -> Iterator[tuple[int, str, str, str]]:
+    def _rows(self) -> Iterator[tuple[int, str, str, str, tuple[Any, ...]]]:
         with self._lock:
-            rows = self._conn.execute("SELECT seq, body, prev, hash FROM audit ORDER BY seq")
+            rows = self._conn.execute(
+                "SELECT seq, body, prev, hash, at, at_epoch, principal, operations"
+                " FROM audit ORDER BY seq"
+            )
             while batch := rows.fetchmany(1000):
-                yield from batch
+                for seq, body, prev, digest, *columns in batch:
+                    yield seq, body, prev, digest, tuple(columns)
 
 
 def chain_hash(prev: str, body: str) -> str:
@@ -272,8 +275,15 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _names(operations: Sequence[Mapping[str, Any]]) -> str:
-    return ",".join(sorted({str(op.get("name")) for op in operations}))
+def _columns(body: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the filterable columns hold for an entry's body: at, at_epoch, principal, names."""
+    at = str(body.get("at", ""))
+    try:
+        epoch = datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        epoch = None
+    names = ",".join(sorted({str(op.get("name")) for op in body.get("operations", [])}))
+    return (at, epoch, body.get("principal"), names)
 
 
 def _entry(body: Mapping[str, Any], prev: str, digest: str) -> AuditEntry:

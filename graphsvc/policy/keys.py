@@ -41,6 +41,8 @@ class ApiKey(BaseModel):
 def new_key(key_id: str | None = None) -> tuple[ApiKey, str]:
     """A fresh key and its token (the token is not kept anywhere)."""
     key_id = key_id or secrets.token_hex(6)
+    if not _KEY_ID.match(key_id):
+        raise ValueError(f"a key id is 3-63 lowercase letters, digits or '-', not {key_id!r}")
     token = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     return key_for(token), token
 
