@@ -466,7 +466,7 @@ def _new_principal(args: argparse.Namespace, schema: Schema) -> Principal:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = "--" + ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(first["msg"], field=where) from None
+        raise InvalidInput(first["msg"].removeprefix("Value error, "), field=where) from None
     try:
         principal.check(schema.policy)
     except InvalidConfig as exc:
