@@ -1,0 +1,490 @@
+"""The leak property through the GraphQL API: for random graphs, handling and principals, every
+answer of the server equals the same answer on the graph pre-filtered by an independent oracle.
+
+This lifts ``tests/policy/test_leak_property.py`` (whose strategies, oracle and constants it
+reuses) from the store to the API. One server runs for the whole test; each example builds
+store A (every record) and store B (the records the oracle lets the principal see, with neutral
+handling), points the running server at A, sends a list of requests as the principal
+(presented as a JWT), points it at B and sends the same requests again. The two series of
+answers must be equal, errors included (a hidden entity or link is NOT_FOUND exactly as a
+missing one), once the ``handling`` objects are removed: they are neutral in B by construction.
+Every handling A returns must also be one the oracle lets the principal see, and the audit log
+must record the same operations, entities, links and outcomes for both series.
+
+How the requests are grouped: the ids B finds are asked for together (full detail, aliases),
+and every other id alone, so that its NOT_FOUND error is compared on its own. The grouping is
+planned on B, and A and B get the very same requests.
+The filtered reads of three rounds (expand, paths, subgraph, entities, search) go in one
+request; entity links are walked page by page (``first`` 1 or 2) following ``endCursor``.
+
+GRAPHSVC_API_LEAK_EXAMPLES sets how many examples run (default 60).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graphsvc.api import Authenticator, Limits, Services, create_app
+from graphsvc.policy import Principal, Scope
+from graphsvc.policy.audit import AuditLog
+from graphsvc.store.embedded import EmbeddedStore
+from tests.api.conftest import HS256, make_jwt, serve
+from tests.policy.test_leak_property import (
+    ALL_IDS,
+    DAYS,
+    LINK_KINDS,
+    NEUTRAL,
+    QUERIES,
+    SCHEMA,
+    TODAY,
+    build,
+    cases,
+    entity_ids,
+    oracle_sees,
+)
+
+EXAMPLES = int(os.environ.get("GRAPHSVC_API_LEAK_EXAMPLES", "60"))
+ROUNDS = 3
+ALIASES = Limits().max_aliases
+MAX_PAGES = 40  # more than the 26 links a case has at most
+
+# -- the requests ----------------------------------------------------------------------------------
+
+FRAGMENTS = {
+    "P": """fragment P on Provenance {
+  source record method ingestedAt observedAt confidence document span extractor
+}""",
+    "G": "fragment G on Grading { source information sourceMeaning informationMeaning }",
+    "H": """fragment H on Handling {
+  classification releasableTo caveats code restricts originator retainUntil
+}""",
+    "E": """fragment E on Entity {
+  id type label
+  properties { name values { value source record observedAt derived } }
+  records { provenance { ...P } grading { ...G } handling { ...H } }
+  sources
+}""",
+    "EL": """fragment EL on Entity {
+  ...E
+  links(first: 3) { nodes { ...L } pageInfo { hasNextPage endCursor } }
+}""",
+    "L": """fragment L on Link {
+  id type fromId toId directed properties
+  provenance { ...P } grading { ...G } handling { ...H }
+  from { id label type sources } to { id label type sources }
+}""",
+}
+FILTER = {
+    "linkTypes": "[String!]",
+    "since": "Instant",
+    "until": "Instant",
+    "minConfidence": "Float",
+}
+ME_AND_STATS = """{
+  me { id agency country clearance caveats roles authentication }
+  stats {
+    entities links records
+    entitiesByType { key count } linksByType { key count } linksBySource { key count }
+    linksByClassification { key count } linksByCode { key count }
+  }
+}"""
+LINKS_PAGE = """query ($id: ID!, $first: Int!, $after: String, $linkTypes: [String!],
+    $since: Instant, $until: Instant, $minConfidence: Float) {
+  entity(id: $id) {
+    id
+    links(first: $first, after: $after, linkTypes: $linkTypes, since: $since, until: $until,
+          minConfidence: $minConfidence) {
+      nodes { ...L }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
+
+
+def document(query: str) -> str:
+    """The query with the fragments it uses (GraphQL refuses unused ones)."""
+    needed: list[str] = []
+    pending = re.findall(r"\.\.\.(\w+)", query)
+    while pending:
+        name = pending.pop()
+        if name not in needed:
+            needed.append(name)
+            pending += re.findall(r"\.\.\.(\w+)", FRAGMENTS[name])
+    return "\n".join([query, *(FRAGMENTS[n] for n in sorted(needed))])
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request. ``walk`` steps follow ``endCursor`` to the last page of entity links;
+    ``expect`` is what B's answer must be (``ok`` or an error code), to check the plan."""
+
+    query: str
+    variables: dict[str, Any]
+    expect: str | None = None
+    walk: bool = False
+
+
+def by_id(field: str, fragment: str, ids: list[str], expect: str) -> Step:
+    """``field(id: ...)`` for each id, aliased, in one request."""
+    declared = ", ".join(f"$id{i}: ID!" for i in range(len(ids)))
+    fields = " ".join(f"a{i}: {field}(id: $id{i}) {{ ...{fragment} }}" for i in range(len(ids)))
+    return Step(
+        f"query ({declared}) {{ {fields} }}", {f"id{i}": v for i, v in enumerate(ids)}, expect
+    )
+
+
+def chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def reads(rounds: list[dict[str, dict[str, Any]]]) -> Step:
+    """The filtered reads of every round in one request, each argument a variable."""
+    declared, fields, variables = [], [], {}
+    for k, ops in enumerate(rounds):
+        for op, arguments in ops.items():
+            given = []
+            for name, (kind, value) in arguments.items():
+                variables[f"{op}{k}_{name}"] = value
+                declared.append(f"${op}{k}_{name}: {kind}")
+                given.append(f"{name}: ${op}{k}_{name}")
+            selection = {
+                "expand": "nodes { ...E } links { ...L } truncated",
+                "subgraph": "nodes { ...E } links { ...L } truncated",
+                "paths": "nodes { ...E } links { id } hops { ...L } length",
+                "entities": "...EL",
+                "search": "entity { ...E } score matched",
+            }[op]
+            fields.append(f"{op}{k}: {op}({', '.join(given)}) {{ {selection} }}")
+    query = f"query ({', '.join(declared)}) {{\n  " + "\n  ".join(fields) + "\n}"
+    return Step(query, variables, "ok")
+
+
+# -- strategies for the API's arguments ------------------------------------------------------------
+
+
+def mostly_none(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """None two times out of three: four criteria drawn half the time leave little to read."""
+    return st.sampled_from([False, False, True]).flatmap(
+        lambda given: strategy if given else st.none()
+    )
+
+
+# As a lower or upper bound: a day (its whole day as an upper bound), its start, or the noon at
+# which the dated links of the cases happen.
+instants = mostly_none(
+    st.sampled_from(DAYS).flatmap(
+        lambda d: st.sampled_from(
+            [d.isoformat(), f"{d.isoformat()}T00:00:00Z", f"{d.isoformat()}T12:00:00Z"]
+        )
+    )
+)
+filters = st.fixed_dictionaries(
+    {
+        "linkTypes": mostly_none(
+            st.lists(st.sampled_from([k[0] for k in LINK_KINDS]), min_size=1, unique=True)
+        ),
+        "since": instants,
+        "until": instants,
+        "minConfidence": mostly_none(st.sampled_from([0.5, 0.9])),
+    }
+)
+
+
+def end_id(end: Any) -> str:
+    """The entity id of a link end of the cases: a reference, or a phone number."""
+    return end["id"] if isinstance(end, dict) else "phone:" + end.replace(" ", "")
+
+
+def draw_steps(
+    data: st.DataObject,
+    records: list[dict[str, Any]],
+    visible: list[dict[str, Any]],
+    entities_seen: list[str],
+) -> list[Step]:
+    """The requests of one example. The ids B finds are asked for together, the others one
+    by one. The entities the reads start from are often ends of links, and paths are often
+    asked between the ends of a visible link, so that their answers are not always empty."""
+    links = [r["id"] for r in records if r["kind"] == "link"]
+    links_seen = [r["id"] for r in visible if r["kind"] == "link"]
+    ends = [end_id(r[side]) for r in records if r["kind"] == "link" for side in ("from", "to")]
+    pairs = [(end_id(r["from"]), end_id(r["to"])) for r in visible if r["kind"] == "link"]
+    seen_ends = [e for pair in pairs for e in pair]
+    some_ids = st.one_of(
+        entity_ids, *(st.sampled_from(choices) for choices in (ends, seen_ends) if choices)
+    )
+    walk_from = st.sampled_from(seen_ends) if seen_ends else entity_ids
+    ends_of_paths = st.one_of(
+        st.tuples(some_ids, some_ids), *([st.sampled_from(pairs)] if pairs else [])
+    )
+    steps = [by_id("entity", "EL", ids, "ok") for ids in chunks(entities_seen, ALIASES)]
+    steps += [
+        Step("query ($id: ID!) { entity(id: $id) { id label } }", {"id": i}, "NOT_FOUND")
+        for i in ALL_IDS
+        if i not in entities_seen
+    ]
+    steps += [by_id("link", "L", ids, "ok") for ids in chunks(links_seen, ALIASES)]
+    steps += [
+        Step("query ($id: ID!) { link(id: $id) { id type } }", {"id": i}, "NOT_FOUND")
+        for i in [*links, "l999"]
+        if i not in links_seen
+    ]
+    rounds = []
+    for _ in range(ROUNDS):
+        source, target = data.draw(ends_of_paths, label="paths from, to")
+        flt = data.draw(filters, label="filter")
+        typed_filter = {name: (kind, flt[name]) for name, kind in FILTER.items()}
+        ids = st.lists(some_ids, max_size=5)
+        rounds.append(
+            {
+                "expand": {
+                    "ids": (
+                        "[ID!]!",
+                        data.draw(st.lists(some_ids, min_size=1, max_size=3), label="seeds"),
+                    ),
+                    "hops": ("Int!", data.draw(st.integers(1, 3), label="hops")),
+                    "limit": ("Int!", data.draw(st.sampled_from([2, 4, 1000]), label="limit")),
+                    "maxLinks": ("Int!", data.draw(st.sampled_from([3, 5000]), label="maxLinks")),
+                    **typed_filter,
+                },
+                "paths": {
+                    "from": ("ID!", source),
+                    "to": ("ID!", target),
+                    "maxHops": ("Int!", data.draw(st.integers(1, 4), label="maxHops")),
+                    "directed": ("Boolean!", data.draw(st.booleans(), label="directed")),
+                    "limit": ("Int!", data.draw(st.integers(1, 4), label="paths limit")),
+                    **typed_filter,
+                },
+                "subgraph": {
+                    "ids": ("[ID!]!", data.draw(ids, label="subgraph ids")),
+                    "maxLinks": (
+                        "Int!",
+                        data.draw(st.sampled_from([2, 5000]), label="subgraph maxLinks"),
+                    ),
+                    **typed_filter,
+                },
+                "entities": {"ids": ("[ID!]!", data.draw(ids, label="entities ids"))},
+                "search": {
+                    "text": ("String!", data.draw(st.sampled_from(QUERIES), label="text")),
+                    "types": (
+                        "[String!]",
+                        data.draw(
+                            st.sampled_from([None, ["Person"], ["Organization", "Phone"]]),
+                            label="types",
+                        ),
+                    ),
+                    "limit": (
+                        "Int!",
+                        data.draw(st.sampled_from([1, 3, 20]), label="search limit"),
+                    ),
+                },
+            }
+        )
+        steps.append(
+            Step(
+                LINKS_PAGE,
+                {
+                    "id": data.draw(st.one_of(some_ids, walk_from), label="links of"),
+                    "first": data.draw(st.sampled_from([1, 2]), label="first"),
+                    **data.draw(st.sampled_from([flt, dict.fromkeys(FILTER)]), label="walk filter"),
+                },
+                walk=True,
+            )
+        )
+    steps.append(reads(rounds))
+    steps.append(Step(ME_AND_STATS, {}, "ok"))  # last: the counts say least about a difference
+    return steps
+
+
+# -- running and comparing -------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    services: Services
+    audit: AuditLog
+    placeholder: EmbeddedStore
+    http: httpx.Client
+    audited: int = 0  # the seq of the last audit entry read
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("api-leak")
+    principals = root / "principals.yaml"
+    principals.write_text(yaml.safe_dump({"principals": []}), encoding="utf-8")
+    placeholder = EmbeddedStore(root / "placeholder.db", SCHEMA)  # between examples
+    audit = AuditLog(root / "audit.db")
+    services = Services(placeholder, audit, Limits(), False)
+    app = create_app(services, Authenticator(principals, SCHEMA.policy, HS256), today=TODAY)
+    with serve(app) as url, httpx.Client(timeout=60) as http:
+        yield Server(url, services, audit, placeholder, http)
+    audit.close()
+    placeholder.close()
+
+
+def post(server: Server, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = server.http.post(
+        f"{server.url}/graphql",
+        json={"query": document(query), "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    for error in body.get("errors", []):
+        assert error["extensions"].get("code") != "INTERNAL", (query, variables, error)
+    return body
+
+
+def run(server: Server, token: str, steps: list[Step]) -> list[Any]:
+    answers: list[Any] = []
+    for step in steps:
+        if not step.walk:
+            answers.append(post(server, token, step.query, step.variables))
+            continue
+        pages, after = [], None
+        for _ in range(MAX_PAGES):
+            body = post(server, token, step.query, {**step.variables, "after": after})
+            pages.append(body)
+            if body.get("errors") or body["data"] is None:
+                break
+            info = body["data"]["entity"]["links"]["pageInfo"]
+            if not info["hasNextPage"]:
+                break
+            after = info["endCursor"]
+        else:
+            pytest.fail(f"entity links did not end within {MAX_PAGES} pages: {step.variables}")
+        answers.append(pages)
+    return answers
+
+
+def check_expected(step: Step, answer: dict[str, Any]) -> None:
+    """B's answer is what the plan says (so that A's is compared with something meaningful)."""
+    if step.expect == "ok":
+        assert "errors" not in answer and answer["data"] is not None, (step, answer)
+    elif step.expect is not None:
+        assert [e["extensions"]["code"] for e in answer.get("errors", [])] == [step.expect], (
+            step,
+            answer,
+        )
+
+
+def without_handling(value: Any, found: list[dict[str, Any]]) -> Any:
+    """The answer without its ``handling`` objects, which are collected into ``found``."""
+    if isinstance(value, list):
+        return [without_handling(v, found) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key == "handling" and isinstance(item, dict):
+            found.append(item)
+        elif key == "stats" and isinstance(item, dict):
+            out[key] = stats_view(item)
+        else:
+            out[key] = without_handling(item, found)
+    return out
+
+
+def stats_view(stats: dict[str, Any]) -> dict[str, Any]:
+    """Counts as tables; by classification and code only their totals (B is neutral)."""
+    out: dict[str, Any] = {}
+    for key, item in stats.items():
+        if key in ("linksByClassification", "linksByCode"):
+            out[key] = sum(c["count"] for c in item)
+        elif isinstance(item, list):
+            out[key] = {c["key"]: c["count"] for c in item}
+        else:
+            out[key] = item
+    return out
+
+
+def audited(server: Server) -> list[Any]:
+    """The audit entries written since the last call."""
+    entries = server.audit.entries(after=server.audited, limit=100_000)
+    if entries:
+        server.audited = entries[-1].seq
+    return [
+        (e.principal, e.auth, e.operations, sorted(e.entities), sorted(e.links), e.outcome)
+        for e in entries
+    ]
+
+
+def first_field(query: str) -> str:
+    found = re.search(r"\{\s*(?:\w+:\s*)?(\w+)", query)
+    return found.group(1) if found else query
+
+
+# -- the property ----------------------------------------------------------------------------------
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(case=cases(), data=st.data())
+def test_every_api_answer_equals_the_answer_on_the_oracle_filtered_graph(server, case, data):
+    records, caller = case
+    if data.draw(st.booleans(), label="fully cleared"):  # then the other rules decide alone
+        caller = {**caller, "clearance": "SECRET", "caveats": ["HUMINT", "FIU"]}
+    visible = [r for r in records if oracle_sees(r["handling"], caller)]
+    neutral = [{**r, "handling": NEUTRAL} for r in visible]
+    scope = Scope.of(Principal.model_validate(caller), SCHEMA.policy, today=TODAY)
+    token = make_jwt(
+        {
+            "sub": caller["id"],
+            "agency": caller["agency"],
+            "country": caller["country"],
+            "clearance": caller["clearance"],
+            "caveats": caller["caveats"],
+            "roles": ["analyst"],
+        }
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        full, oracle = build(Path(tmp), "full.db", records), build(Path(tmp), "oracle.db", neutral)
+        try:
+            seen = [e.id for e in oracle.get_entities(scope, ALL_IDS)]
+            steps = draw_steps(data, records, visible, seen)
+            audited(server)
+            server.services.store = full
+            answers_full = run(server, token, steps)
+            audit_full = audited(server)
+            server.services.store = oracle
+            answers_oracle = run(server, token, steps)
+            audit_oracle = audited(server)
+        finally:
+            server.services.store = server.placeholder
+            full.close()
+            oracle.close()
+
+    me = answers_oracle[-1]["data"]["me"]
+    assert (me["agency"], me["country"], me["clearance"], me["authentication"]) == (
+        caller["agency"],
+        caller["country"],
+        caller["clearance"],
+        "jwt",
+    )
+    assert sorted(me["caveats"]) == sorted(caller["caveats"])
+    shown: list[dict[str, Any]] = []
+    for step, got, expected in zip(steps, answers_full, answers_oracle, strict=True):
+        for answer in expected if step.walk else [expected]:
+            check_expected(step, answer)
+        context = (first_field(step.query), step.variables)
+        assert without_handling(got, shown) == without_handling(expected, []), context
+    for handling in shown:
+        assert oracle_sees(handling, caller), ("a handling the caller may not see", handling)
+    assert audit_full == audit_oracle
