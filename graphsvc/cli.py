@@ -18,17 +18,24 @@ from pydantic import ValidationError
 
 from graphsvc import __version__
 from graphsvc.config import Settings
-from graphsvc.errors import GraphsvcError, InvalidConfig, InvalidInput, LimitExceeded, NotFound
+from graphsvc.errors import (
+    GraphsvcError,
+    InvalidConfig,
+    InvalidInput,
+    LimitExceeded,
+    NotFound,
+    first_problem,
+)
 from graphsvc.ingest import Ingestor, IngestReport, Problem, SourceRegistry
 from graphsvc.model.graph import Entity, Link, Subgraph
 from graphsvc.model.graph import Path as GraphPath
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Principal, Principals, Scope
-from graphsvc.policy.audit import AuditLog
+from graphsvc.policy.audit import AuditLog, through
 from graphsvc.policy.keys import key_id_of
 from graphsvc.policy.principals import add_key, add_principal, revoke_key
 from graphsvc.store.embedded import EmbeddedStore
-from graphsvc.store.protocol import LinkFilter
+from graphsvc.store.protocol import LinkFilter, time_bound
 
 MAX_HOPS = 6
 MAX_RESULTS = 100_000
@@ -464,9 +471,8 @@ def _new_principal(args: argparse.Namespace, schema: Schema) -> Principal:
             }
         )
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = "--" + ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(first["msg"].removeprefix("Value error, "), field=where) from None
+        where, message = first_problem(exc)
+        raise InvalidInput(message.removeprefix("Value error, "), field=f"--{where}") from None
     try:
         principal.check(schema.policy)
     except InvalidConfig as exc:
@@ -526,18 +532,11 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
             )
             return EXIT_REJECTED
         _limit("limit", args.limit, MAX_RESULTS)
-        since = LinkFilter.parse(
-            Schema.load(settings.schema),
-            None,
-            args.since,
-            args.until,
-            names=("", "--since", "--until", ""),
-        )
         entries = log.entries(
             principal=args.principal,
             operation=args.operation,
-            since=since.since,
-            until=None if since.until is None else since.until + 0.999999,  # all of that second
+            since=time_bound(args.since, "--since"),
+            until=through(time_bound(args.until, "--until", end=True)),
             after=args.after,
             limit=args.limit,
         )

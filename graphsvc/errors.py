@@ -7,6 +7,8 @@ input name where it is: ``file``, ``line`` and ``field`` when known.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class GraphsvcError(Exception):
     """Root of every deliberate graphsvc error."""
@@ -137,3 +139,9 @@ class BackendUnavailable(GraphsvcError):
     """The storage backend cannot be reached."""
 
     code = "BACKEND_UNAVAILABLE"
+
+
+def first_problem(exc: ValidationError) -> tuple[str, str]:
+    """Where (the dotted path of the field) and what pydantic found first."""
+    first = exc.errors(include_url=False)[0]
+    return ".".join(str(part) for part in first["loc"]), first["msg"]

@@ -38,7 +38,7 @@ from strawberry.types.graphql import OperationType
 from graphsvc import __version__
 from graphsvc.api.auth import Authenticator, Caller
 from graphsvc.api.context import RequestContext, Services
-from graphsvc.api.schema import build_schema
+from graphsvc.api.schema import build_schema, sdl
 from graphsvc.errors import GraphsvcError, Unauthenticated
 from graphsvc.policy.scope import Scope
 
@@ -53,7 +53,7 @@ def create_app(
 ) -> Starlette:
     """The ASGI app. ``today`` pins the date scopes are built for (tests); by default, today."""
     schema = build_schema(services.limits)
-    sdl_text = schema.as_str() + "\n"
+    sdl_text = sdl(schema)
     graphiql = get_graphql_ide_html("graphiql").replace(
         "shouldPersistHeaders: true", "shouldPersistHeaders: false"
     )
@@ -283,8 +283,8 @@ def _audit(
         auth=caller.auth,
         operations=ctx.operations,
         justification=ctx.justification,
-        entities=sorted(ctx.entities),
-        links=sorted(ctx.links),
+        entities=ctx.entities,
+        links=ctx.links,
         outcome=outcome,
         client=request.client.host if request.client else None,
     )

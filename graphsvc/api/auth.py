@@ -25,7 +25,7 @@ import jwt
 from pydantic import ValidationError
 
 from graphsvc.api.config import JwtConfig
-from graphsvc.errors import GraphsvcError, InvalidConfig, Unauthenticated
+from graphsvc.errors import GraphsvcError, InvalidConfig, Unauthenticated, first_problem
 from graphsvc.model.schema import HandlingPolicy
 from graphsvc.policy.keys import looks_like_key
 from graphsvc.policy.principals import Principal, Principals
@@ -112,9 +112,8 @@ class Authenticator:
             )
             principal.check(self.policy)
         except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise Unauthenticated(f"token claim {where!r}: {first['msg']}") from None
+            where, message = first_problem(exc)
+            raise Unauthenticated(f"token claim {where!r}: {message}") from None
         except GraphsvcError as exc:
             raise Unauthenticated(f"token claims: {exc.message}") from None
         return principal

@@ -54,7 +54,7 @@ class RequestContext:
 
     @property
     def schema(self) -> Schema:
-        return self.services.store.schema
+        return self.services.schema
 
     @property
     def limits(self) -> Limits:

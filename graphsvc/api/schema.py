@@ -44,6 +44,8 @@ from graphsvc.api.types import (
 from graphsvc.api.validation import limit_rules
 from graphsvc.errors import Forbidden, GraphsvcError, InvalidInput, NotFound
 from graphsvc.model.schema import PropertySpec
+from graphsvc.policy.audit import through
+from graphsvc.store.protocol import time_bound
 
 log = logging.getLogger("graphsvc.api")
 
@@ -292,13 +294,12 @@ class Query:
         if "auditor" not in ctx.caller.principal.roles:
             raise Forbidden("the audit log is open to principals with the auditor role only")
         size = ctx.bounded("first", first, 100, ctx.limits.max_page, "max_page")
-        flt = link_filter(info, None, since, until, None)
         after_seq = decode_cursor(after)
         found = ctx.services.audit.entries(
             principal=str(principal) if principal is not None else None,
             operation=operation,
-            since=flt.since,
-            until=None if flt.until is None else flt.until + 0.999999,  # all of that second
+            since=time_bound(since, "since"),
+            until=through(time_bound(until, "until", end=True)),
             after=after_seq,
             limit=size + 1,
         )
@@ -373,6 +374,6 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     )
 
 
-def sdl() -> str:
+def sdl(schema: strawberry.Schema | None = None) -> str:
     """The schema in GraphQL SDL, as committed in ``schema/schema.graphql``."""
-    return build_schema().as_str() + "\n"
+    return (schema or build_schema()).as_str() + "\n"

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from graphsvc.errors import InvalidInput, InvalidMapping
+from graphsvc.errors import InvalidInput, InvalidMapping, first_problem
 from graphsvc.model.properties import COUNTRIES
 from graphsvc.model.records import GradingIn, HandlingIn, ProvenanceIn, RecordValidator
 from graphsvc.model.schema import Schema
@@ -127,9 +127,8 @@ def parse_source(spec: Any, schema: Schema, file: str | None, where: str) -> Sou
     try:
         source = SourceConfig.model_validate(spec)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc = ".".join(str(p) for p in error["loc"])
-        raise InvalidMapping(error["msg"], file=file, field=f"{where}.{loc}") from None
+        loc, message = first_problem(exc)
+        raise InvalidMapping(message, file=file, field=f"{where}.{loc}") from None
     source.check(schema, file, where)
     return source
 

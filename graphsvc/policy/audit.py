@@ -23,7 +23,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,8 +153,8 @@ class AuditLog:
         auth: str,
         operations: Sequence[Mapping[str, Any]],
         justification: str | None,
-        entities: Sequence[str] = (),
-        links: Sequence[str] = (),
+        entities: Iterable[str] = (),
+        links: Iterable[str] = (),
         outcome: str = "OK",
         client: str | None = None,
     ) -> AuditEntry:
@@ -265,6 +265,12 @@ class AuditLog:
             while batch := rows.fetchmany(1000):
                 for seq, body, prev, digest, *columns in batch:
                     yield seq, body, prev, digest, tuple(columns)
+
+
+def through(second: int | None) -> float | None:
+    """An inclusive ``until`` for ``entries`` that covers all of a whole second (entries are
+    timed to the microsecond; a user's upper bound is at best to the second)."""
+    return None if second is None else second + 0.999999
 
 
 def chain_hash(prev: str, body: str) -> str:

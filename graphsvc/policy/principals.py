@@ -32,7 +32,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graphsvc.errors import InvalidConfig, NotFound
+from graphsvc.errors import InvalidConfig, NotFound, first_problem
 from graphsvc.model.properties import COUNTRIES
 from graphsvc.model.schema import HandlingPolicy
 from graphsvc.model.text import did_you_mean, one_of
@@ -118,10 +118,9 @@ class Principals:
             try:
                 principal = Principal.model_validate(item)
             except ValidationError as exc:
-                first = exc.errors(include_url=False)[0]
-                where = ".".join(str(p) for p in first["loc"])
+                where, message = first_problem(exc)
                 raise InvalidConfig(
-                    f"{first['msg']}", file=str(file), field=f"principals[{index}].{where}"
+                    message, file=str(file), field=f"principals[{index}].{where}"
                 ) from None
             try:
                 principal.check(policy)

@@ -65,8 +65,8 @@ class LinkFilter:
             raise InvalidInput(f"must be between 0 and 1, got {min_confidence}", field=names[3])
         return cls(
             types=type_set,
-            since=_instant(since, names[1]),
-            until=_instant(until, names[2], end_of_day=True),
+            since=time_bound(since, names[1]),
+            until=time_bound(until, names[2], end=True),
             min_confidence=min_confidence,
         )
 
@@ -83,14 +83,17 @@ class LinkFilter:
 OPEN = LinkFilter()
 
 
-def _instant(value: Any, name: str, end_of_day: bool = False) -> int | None:
+def time_bound(value: Any, name: str, *, end: bool = False) -> int | None:
+    """Epoch seconds of an ISO date or date-time a user typed, ``InvalidInput`` naming ``name``
+    when it is not one. As an upper bound (``end``), a date, a month or a year is its last
+    second."""
     if value is None:
         return None
     try:
         canonical = parse_datetime(value)
     except ValueError as exc:
         raise InvalidInput(str(exc), field=name) from None
-    if not end_of_day or "T" in canonical:
+    if not end or "T" in canonical:
         return epoch_seconds(canonical)
     # an upper bound given as a day, month or year includes all of it
     year, _, rest = canonical.partition("-")
