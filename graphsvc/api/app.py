@@ -83,13 +83,15 @@ def create_app(
                     variable_values=variables,
                     context_value=ctx,
                     operation_name=operation,
-                    allowed_operation_types=(OperationType.QUERY,),
+                    allowed_operation_types=(OperationType.QUERY, OperationType.MUTATION),
                 )
             )
         except InvalidOperationTypeError as exc:
             kind = exc.operation_type.name.lower()
             return _error(
-                200, f"only queries are served; this is a {kind}", "GRAPHQL_VALIDATION_FAILED"
+                200,
+                f"only queries and mutations are served; this is a {kind}",
+                "GRAPHQL_VALIDATION_FAILED",
             )
         errors = [_graphql_error(e) for e in result.errors or []]
         if ctx.operations:

@@ -1,4 +1,6 @@
-"""The GraphQL schema: the ``Query`` operations investigators call, and the SDL they see.
+"""The GraphQL schema: the ``Query`` operations investigators call, the ``Mutation`` of their
+assessments, and the SDL they see. The analytics operations live in ``analytics.py`` and
+``assessLink`` in ``assess.py``; this module assembles them.
 
 Every operation reads through the caller's ``Scope`` (built from the authenticated principal
 in ``graphsvc/api/app.py``; no argument reaches it) and records itself in the request's audit
@@ -19,6 +21,9 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionContext
 
+from graphsvc.api import analytics
+from graphsvc.api.analytics import Centrality, Communities, HiddenLinks
+from graphsvc.api.assess import assess_link
 from graphsvc.api.config import Limits
 from graphsvc.api.types import (
     SCALARS,
@@ -52,6 +57,23 @@ log = logging.getLogger("graphsvc.api")
 
 @strawberry.type(description="Read operations. Every answer holds only what the caller may see.")
 class Query:
+    communities: Communities = strawberry.field(
+        resolver=analytics.communities,
+        description="Communities of the visible graph, or of the neighbourhood of `ids`: "
+        "modularity, and for each community its size, density, link types and most central "
+        "members. Parallel links collapse into one weighted pair (`weighting`).",
+    )
+    centrality: Centrality = strawberry.field(
+        resolver=analytics.centrality,
+        description="The most central entities of the visible graph (or of the neighbourhood "
+        "of `ids`) by a measure; BETWEENNESS says when it sampled.",
+    )
+    hidden_links: HiddenLinks = strawberry.field(
+        resolver=analytics.hidden_links,
+        description="Pairs of visible entities with no visible link (of `linkTypes`) that are "
+        "probably linked, best first, with the evidence behind each when `explain` is set.",
+    )
+
     @strawberry.field(description="The caller: identity, clearance, caveats and roles.")
     def me(self, info: strawberry.Info) -> Principal:
         ctx = context(info)
@@ -330,6 +352,15 @@ class Query:
         )
 
 
+@strawberry.type(description="Write operations: analysts' own assessments, audited as reads are.")
+class Mutation:
+    assess_link: Link = strawberry.field(
+        resolver=assess_link,
+        description="Promote a candidate into a link with `method: analyst` provenance, the "
+        "analyst as its source and a handling no looser than the evidence joining the pair.",
+    )
+
+
 def _max(default: str, limit: str, what: str = "results") -> Any:
     """The description of a size argument: its default and the limit that caps it."""
     return strawberry.argument(
@@ -369,6 +400,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     rules = limit_rules(limits or Limits())
     return GraphsvcSchema(
         query=Query,
+        mutation=Mutation,
         extensions=[lambda: AddValidationRules(rules)],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -110,6 +110,7 @@ class Provenance:
     document: str | None = strawberry.field(description="for extracted facts: the document")
     span: list[int] | None = strawberry.field(description="[start, end) characters in it")
     extractor: str | None
+    note: str | None = strawberry.field(description="for analyst assessments: their reasoning")
 
     @classmethod
     def of(cls, p: ProvenanceModel) -> Provenance:
@@ -123,6 +124,7 @@ class Provenance:
             document=p.document,
             span=list(p.span) if p.span else None,
             extractor=p.extractor,
+            note=p.note,
         )
 
 

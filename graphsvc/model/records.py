@@ -51,6 +51,7 @@ class ProvenanceIn(_Strict):
     document: str | None = Field(default=None, min_length=1)
     span: tuple[int, int] | None = None
     extractor: str | None = Field(default=None, min_length=1)
+    note: str | None = Field(default=None, min_length=1, max_length=4000)
 
     @field_validator("ingestedAt", "observedAt", mode="before")
     @classmethod
@@ -152,6 +153,7 @@ class Provenance:
     document: str | None = None
     span: tuple[int, int] | None = None
     extractor: str | None = None
+    note: str | None = None  # an analyst's reasoning, for ``method: analyst`` assessments
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -168,6 +170,8 @@ class Provenance:
             out["span"] = list(self.span)
         if self.extractor is not None:
             out["extractor"] = self.extractor
+        if self.note is not None:
+            out["note"] = self.note
         return out
 
 
@@ -601,6 +605,7 @@ class RecordValidator:
             document=raw.document,
             span=raw.span,
             extractor=raw.extractor,
+            note=raw.note,
         )
 
     def validate_grading(self, raw: GradingIn, problems: Problems) -> Grading | None:

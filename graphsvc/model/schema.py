@@ -66,6 +66,10 @@ class EntityType:
     properties: Mapping[str, PropertySpec]
     label: str | None = None
     selector: SelectorSpec | None = None
+    identifier: bool = False
+    """Something people share that says they are connected when they do (a phone, an account,
+    an address): selectors always are; other types say so with ``identifier: true``. Hidden-link
+    scoring weighs a shared identifier above an ordinary common neighbour."""
 
     @cached_property
     def name_properties(self) -> tuple[str, ...]:
@@ -247,7 +251,12 @@ def _load_entities(path: Path) -> dict[str, EntityType]:
     for name, spec in raw.items():
         where = f"entities.{name}"
         spec = _mapping(spec, path, where)
-        _known_keys(spec, {"label", "selector", "properties", "description"}, path, where)
+        _known_keys(
+            spec, {"label", "selector", "identifier", "properties", "description"}, path, where
+        )
+        shared = spec.get("identifier", False)
+        if not isinstance(shared, bool):
+            raise InvalidSchema("identifier must be true or false", file=str(path), field=where)
         props = _properties(spec.get("properties"), path, f"{where}.properties")
         label = spec.get("label")
         if label is not None and label not in props:
@@ -277,7 +286,13 @@ def _load_entities(path: Path) -> dict[str, EntityType]:
                 )
             prefixes.add(prefix)
             selector = SelectorSpec(kind=kind, property=prop, prefix=prefix)
-        types[name] = EntityType(name=name, properties=props, label=label, selector=selector)
+        types[name] = EntityType(
+            name=name,
+            properties=props,
+            label=label,
+            selector=selector,
+            identifier=shared or selector is not None,
+        )
     if not types:
         raise InvalidSchema("no entity types declared", file=str(path))
     return types

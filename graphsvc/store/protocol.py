@@ -12,6 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
+
 from graphsvc.errors import InvalidInput
 from graphsvc.model.graph import Entity, Link, Path, SearchHit, StoreStats, Subgraph
 from graphsvc.model.properties import epoch_seconds, parse_datetime
@@ -183,6 +186,21 @@ class GraphStore(Protocol):
     ) -> list[SearchHit]: ...
 
     def view(self, scope: Scope) -> ScopedView: ...
+
+    def entities_at(
+        self, scope: Scope, view: ScopedView, vertices: Sequence[int]
+    ) -> list[Entity | None]:
+        """The entities at positions of ``view`` (built for ``scope``), in the order given;
+        ``None`` where one stopped being visible since the view was built."""
+        ...
+
+    def links_at(self, scope: Scope, view: ScopedView, edges: Sequence[int]) -> list[Link | None]:
+        """The links at edge positions of ``view``, in the order given (``None`` as above)."""
+        ...
+
+    def link_numbers(self, scope: Scope, view: ScopedView, prop: str) -> npt.NDArray[np.float64]:
+        """The numeric property ``prop`` of every edge of ``view``, NaN where a link has none."""
+        ...
 
     def stats(self, scope: Scope) -> StoreStats:
         """What the scope sees: entities, links and entity records, by type, source, level."""

@@ -3,15 +3,20 @@
 A view holds only visible entities and links. Vertices and edges are numbered densely; numpy
 arrays carry what traversal filters need (link type, date, confidence, direction) and a
 compressed adjacency (CSR) serves vectorised breadth-first traversals. The python-igraph
-``Graph`` over the same vertex and edge numbering is built on first use, for the algorithms
-of the analytics layer. Backends build views; nothing above the store builds one itself.
+``Graph`` over the same vertex and edge numbering is built on first use, and the analytics
+layer keeps what it derives from a view (its weighted networks) in the view's ``memo``, so
+it lives exactly as long as the view: until the data or the scope changes. Backends build
+views; nothing above the store builds one itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +26,9 @@ if TYPE_CHECKING:
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+T = TypeVar("T")
+
+MEMO_ENTRIES = 8  # derived structures a view keeps (each may be as large as the view)
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,8 +54,15 @@ class ScopedView:
     edge_time: npt.NDArray[np.float64]  # epoch seconds, NaN when undated
     edge_confidence: npt.NDArray[np.float32]
     edge_directed: BoolArray
+    edge_grade: npt.NDArray[np.float32]  # the grading policy's weight of the link's grades
     entity_type_names: tuple[str, ...]
     link_type_names: tuple[str, ...]
+    _memo: OrderedDict[Hashable, Any] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
+    _memo_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @property
     def n(self) -> int:
@@ -57,11 +72,45 @@ class ScopedView:
     def m(self) -> int:
         return int(self.edge_key.shape[0])
 
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """What ``build`` returns, computed once per view and ``key`` (the least recently used
+        of more than ``MEMO_ENTRIES`` are dropped). Concurrent callers of one key wait for
+        the first instead of building it twice."""
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]  # type: ignore[no-any-return]
+            value = build()
+            self._memo[key] = value
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+            return value
+
     # -- lookups ---------------------------------------------------------------------------------
+
+    @cached_property
+    def id_rank(self) -> IntArray:
+        """Each vertex's rank by entity id: the canonical order of the analytics, which must
+        not depend on backend row keys (they differ between stores holding the same data)."""
+        rank = np.empty(self.n, dtype=np.int64)
+        rank[np.argsort(self.vertex_ids, kind="stable")] = np.arange(self.n, dtype=np.int64)
+        return rank
 
     @cached_property
     def _key_order(self) -> IntArray:
         return np.argsort(self.vertex_key, kind="stable")
+
+    def positions_of(self, entity_ids: list[str]) -> IntArray:
+        """Vertex index of each public entity id, or -1 where the entity is not in the view."""
+        if self.n == 0 or not entity_ids:
+            return np.full(len(entity_ids), -1, dtype=np.int64)
+        order = np.argsort(self.id_rank, kind="stable")  # vertices by id
+        sorted_ids = self.vertex_ids[order]
+        wanted = np.empty(len(entity_ids), dtype=object)
+        wanted[:] = entity_ids
+        pos = np.minimum(np.searchsorted(sorted_ids, wanted), self.n - 1)
+        found = sorted_ids[pos] == wanted
+        return np.where(found, order[pos], -1).astype(np.int64)
 
     def vertices_of(self, keys: IntArray) -> IntArray:
         """Vertex index of each backend key, or -1 where the key is not in the view."""

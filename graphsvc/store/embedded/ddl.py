@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS erecords (
     span_start INTEGER,
     span_end INTEGER,
     extractor TEXT,
+    note TEXT,
     grade_source TEXT,
     grade_info TEXT,
     properties TEXT NOT NULL,
@@ -89,6 +90,7 @@ CREATE TABLE IF NOT EXISTS links (
     span_start INTEGER,
     span_end INTEGER,
     extractor TEXT,
+    note TEXT,
     grade_source TEXT NOT NULL,
     grade_info TEXT NOT NULL,
     properties TEXT NOT NULL,
@@ -122,6 +124,8 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         if create:
             conn.executescript(DDL)
         layout = conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+        if layout is not None and int(layout[0]) == LAYOUT_VERSION:
+            _add_columns(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open the store: {exc}", file=str(path)) from None
     if layout is None or int(layout[0]) != LAYOUT_VERSION:
@@ -130,3 +134,15 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
             f"store layout {found} is not the supported layout {LAYOUT_VERSION}", file=str(path)
         )
     return conn
+
+
+# Columns added to layout 1 after its first release: (table, column, declaration). Adding a
+# nullable column changes no existing row, so older files are brought up to date on opening.
+ADDED_COLUMNS = (("links", "note", "TEXT"), ("erecords", "note", "TEXT"))
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")

@@ -1,6 +1,7 @@
 """The in-memory columnar index of the embedded store: topology and handling of every row.
 
-It holds, for every link, its ends, type, date, confidence, direction and handling id, and
+It holds, for every link, its ends, type, date, confidence, direction, grading weight (the
+product of the policy's weights for its source and information grades) and handling id, and
 for every entity record its entity and handling id, in numpy arrays indexed by rowid. Scoped
 views are cut from it with one mask over handling ids. It is private to the store: it holds
 everything, visible or not, and never leaves ``graphsvc.store.embedded``.
@@ -45,6 +46,7 @@ class GraphIndex:
     l_time: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     l_conf: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     l_directed: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    l_grade: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     # entity records, by rid
     r_live: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     r_eid: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -55,6 +57,9 @@ class GraphIndex:
     max_eid: int = 0
     # handlings, by hid
     handlings: dict[int, Handling] = field(default_factory=dict)
+    # the grading policy's weights: {grade: weight} for sources and for information
+    source_weights: dict[str, float] = field(default_factory=dict)
+    information_weights: dict[str, float] = field(default_factory=dict)
 
     def refresh(self, conn: sqlite3.Connection) -> bool:
         """Catch up with the store, from one consistent snapshot; True when anything changed."""
@@ -105,9 +110,12 @@ class GraphIndex:
             self.max_eid = max(self.max_eid, top - 1)
 
     def _load_links(self, conn: sqlite3.Connection, since: int) -> None:
+        source_case, source_params = _weight_case("grade_source", self.source_weights)
+        info_case, info_params = _weight_case("grade_info", self.information_weights)
         cursor = conn.execute(
-            "SELECT lid, src, dst, hid, tid, t, confidence, directed FROM links WHERE gen > ?",
-            (since,),
+            "SELECT lid, src, dst, hid, tid, t, confidence, directed,"
+            f" {source_case} * {info_case} FROM links WHERE gen > ?",
+            (*source_params, *info_params, since),
         )
         while rows := cursor.fetchmany(_CHUNK):
             block = np.array(rows, dtype=np.float64)  # NULL dates become NaN
@@ -121,6 +129,7 @@ class GraphIndex:
             self.l_time = _grow(self.l_time, top, np.nan)  # type: ignore[assignment]
             self.l_conf = _grow(self.l_conf, top)  # type: ignore[assignment]
             self.l_directed = _grow(self.l_directed, top, False)  # type: ignore[assignment]
+            self.l_grade = _grow(self.l_grade, top)  # type: ignore[assignment]
             self.l_live[lids] = True
             self.l_src[lids] = block[:, 1].astype(np.int64)
             self.l_dst[lids] = block[:, 2].astype(np.int64)
@@ -129,6 +138,7 @@ class GraphIndex:
             self.l_time[lids] = block[:, 5]
             self.l_conf[lids] = block[:, 6].astype(np.float32)
             self.l_directed[lids] = block[:, 7] != 0
+            self.l_grade[lids] = block[:, 8].astype(np.float32)
 
     def _load_records(self, conn: sqlite3.Connection, since: int) -> None:
         cursor = conn.execute("SELECT rid, eid, hid FROM erecords WHERE gen > ?", (since,))
@@ -149,3 +159,13 @@ class GraphIndex:
         if visible:
             mask[np.fromiter(visible, dtype=np.int64, count=len(visible))] = True
         return mask
+
+
+def _weight_case(column: str, weights: dict[str, float]) -> tuple[str, list[object]]:
+    """A SQL expression giving the weight of ``column``'s grade (0 for a grade the policy no
+    longer lists), with its parameters."""
+    if not weights:
+        return "0.0", []
+    whens = " ".join("WHEN ? THEN ?" for _ in weights)
+    params: list[object] = [x for grade, weight in sorted(weights.items()) for x in (grade, weight)]
+    return f"(CASE {column} {whens} ELSE 0.0 END)", params

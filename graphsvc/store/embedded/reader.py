@@ -22,6 +22,7 @@ from graphsvc.store.embedded.writer import PROVENANCE_COLUMNS, json_list
 _CHUNK = 20_000
 
 _PROVENANCE = ", ".join(PROVENANCE_COLUMNS)
+_P = len(PROVENANCE_COLUMNS)
 LINK_SELECT = f"""
 SELECT l.lid, l.id, l.tid, s.id, d.id, l.directed, l.hid,
        {", ".join(f"l.{c}" for c in PROVENANCE_COLUMNS)}, l.grade_source, l.grade_info, l.properties
@@ -89,9 +90,9 @@ class Reader:
             source_id=str(src),
             target_id=str(dst),
             directed=bool(directed),
-            properties=json.loads(str(row[19])),
-            provenance=_provenance(row[7:17]),
-            grading=Grading(str(row[17]), str(row[18])),
+            properties=json.loads(str(row[9 + _P])),
+            provenance=_provenance(row[7 : 7 + _P]),
+            grading=Grading(str(row[7 + _P]), str(row[8 + _P])),
             handling=self.handlings[int(hid)],
         )
 
@@ -150,9 +151,9 @@ class Reader:
 
     def _record(self, row: tuple[Any, ...]) -> tuple[RecordRef, dict[str, list[JSONScalar]]]:
         _, hid = row[:2]
-        gsrc, ginfo, props = row[12:15]
+        gsrc, ginfo, props = row[2 + _P : 5 + _P]
         ref = RecordRef(
-            provenance=_provenance(row[2:12]),
+            provenance=_provenance(row[2 : 2 + _P]),
             grading=Grading(str(gsrc), str(ginfo)) if gsrc is not None else None,
             handling=self.handlings[int(hid)],
         )
@@ -215,7 +216,19 @@ class Reader:
 
 def _provenance(fields: tuple[Any, ...]) -> Provenance:
     """Provenance from the values of ``PROVENANCE_COLUMNS`` (links and entity records alike)."""
-    source, record, method, ingested, observed, confidence, document, start, end, extractor = fields
+    (
+        source,
+        record,
+        method,
+        ingested,
+        observed,
+        confidence,
+        document,
+        start,
+        end,
+        extractor,
+        note,
+    ) = fields
     return Provenance(
         source=str(source),
         record=str(record),
@@ -226,6 +239,7 @@ def _provenance(fields: tuple[Any, ...]) -> Provenance:
         document=document,
         span=(int(start), int(end)) if start is not None else None,
         extractor=extractor,
+        note=note,
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from graphsvc.errors import InvalidInput, StoreError
 from graphsvc.model.graph import Entity, Link, SearchHit, StoreStats, Subgraph
@@ -29,7 +30,7 @@ from graphsvc.store.embedded.ddl import connect
 from graphsvc.store.embedded.index import GraphIndex
 from graphsvc.store.embedded.reader import LINK_SELECT, Reader
 from graphsvc.store.embedded.search import NameSearch
-from graphsvc.store.embedded.writer import Writer, json_list
+from graphsvc.store.embedded.writer import Writer, json_list, json_path
 from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, Unit
 from graphsvc.store.view import IntArray, ScopedView
 
@@ -53,7 +54,11 @@ class EmbeddedStore:
         self._state_lock = threading.RLock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
-        self._index = GraphIndex()
+        grading = self.schema.policy
+        self._index = GraphIndex(
+            source_weights={g: w.weight for g, w in grading.source_grades.items()},
+            information_weights={g: w.weight for g, w in grading.information_grades.items()},
+        )
         self._views: OrderedDict[tuple[object, ...], ScopedView] = OrderedDict()
         self._visible: dict[tuple[object, ...], tuple[frozenset[int], str]] = {}
         self._max_views = max_views
@@ -173,9 +178,48 @@ class EmbeddedStore:
             edge_time=index.l_time[lids],
             edge_confidence=index.l_conf[lids],
             edge_directed=index.l_directed[lids],
+            edge_grade=index.l_grade[lids],
             entity_type_names=self._entity_types,
             link_type_names=self._link_types,
         )
+
+    def entities_at(
+        self, scope: Scope, view: ScopedView, vertices: Sequence[int]
+    ) -> list[Entity | None]:
+        _, visible = self._visible_hids(scope)
+        keys = view.vertex_key[np.asarray(vertices, dtype=np.int64)].tolist()
+        found = self._reader.entities(self._read_conn(), keys, visible)
+        return [found.get(k) for k in keys]
+
+    def links_at(self, scope: Scope, view: ScopedView, edges: Sequence[int]) -> list[Link | None]:
+        _, visible = self._visible_hids(scope)
+        keys = view.edge_key[np.asarray(edges, dtype=np.int64)].tolist()
+        found = self._reader.links(self._read_conn(), keys, visible)
+        return [found.get(k) for k in keys]
+
+    def link_numbers(self, scope: Scope, view: ScopedView, prop: str) -> npt.NDArray[np.float64]:
+        _, visible = self._visible_hids(scope)
+        values = np.full(view.m, np.nan, dtype=np.float64)
+        if view.m == 0:
+            return values
+        rows = self._read_conn().execute(
+            "SELECT lid, json_extract(properties, ?) FROM links"
+            " WHERE hid IN (SELECT value FROM json_each(?))"
+            " AND json_type(properties, ?) IN ('integer', 'real')",
+            (json_path(prop), visible, json_path(prop)),
+        )
+        lids, numbers = [], []
+        for lid, number in rows:
+            lids.append(lid)
+            numbers.append(number)
+        if lids:
+            keys = np.asarray(lids, dtype=np.int64)
+            order = np.argsort(view.edge_key, kind="stable")
+            pos = np.searchsorted(view.edge_key[order], keys)
+            pos = np.minimum(pos, view.m - 1)
+            hit = view.edge_key[order][pos] == keys
+            values[order[pos[hit]]] = np.asarray(numbers, dtype=np.float64)[hit]
+        return values
 
     def _eids(self, conn: sqlite3.Connection, entity_ids: Sequence[str]) -> dict[str, int]:
         rows = conn.execute(

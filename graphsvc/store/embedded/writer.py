@@ -36,6 +36,7 @@ PROVENANCE_COLUMNS = (
     "span_start",
     "span_end",
     "extractor",
+    "note",
 )
 
 
@@ -83,12 +84,19 @@ def provenance_params(p: Provenance) -> tuple[Any, ...]:
         start,
         end,
         p.extractor,
+        p.note,
     )
 
 
 def canonical_json(value: Any) -> str:
     """JSON text that is equal exactly when the values are equal (for change detection)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_path(key: str) -> str:
+    """The SQLite JSON path of a top-level object key, quoted so any key name is taken
+    literally (``$."a.b"`` is the key ``a.b``, not a nested path)."""
+    return "$." + json.dumps(key, ensure_ascii=False)
 
 
 def json_list(values: Iterable[Any]) -> str:
