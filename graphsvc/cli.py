@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from graphsvc import __version__
+from graphsvc import __version__, evaluate_cli
 from graphsvc.config import Settings
 from graphsvc.errors import (
     GraphsvcError,
@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key", nargs="?", help="the key id (gsk_<key id>_...); omit with --all")
     revoke.add_argument("--all", action="store_true", help="revoke every key of the principal")
 
+    evaluate_cli.add_parser(commands)
+
     audit = commands.add_parser("audit", help="check or read the audit log")
     audit_actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
     audit_actions.add_parser("verify", help="check the hash chain; name the first broken entry")
@@ -216,6 +218,8 @@ def run(args: argparse.Namespace) -> int:
         audit=args.audit,
     )
     schema = Schema.load(settings.schema)
+    if args.command == "evaluate":
+        return evaluate_cli.run(args)
     if args.command == "principals":
         return _principals(args, settings, schema)
     if args.command == "audit":
