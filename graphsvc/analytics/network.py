@@ -2,7 +2,9 @@
 
 An analyst chooses the scope (the whole visible graph, or the neighbourhood of some entities,
 restricted by link types, a time window and a minimum confidence) and how parallel links
-between two entities collapse into one weighted pair:
+between two entities collapse into one weighted pair. The whole graph is every entity with a
+link in scope (an entity with none would only be a community of one); a neighbourhood is the
+given entities and those within ``hops`` of them over links in scope.
 
 - ``COUNT``: how many visible links join the pair;
 - ``GRADING``: the sum of the links' grading weights (``schema/handling.yaml``: an A1 link
@@ -240,7 +242,7 @@ def network_of(
     ``link_values`` are the numeric property of every view edge (NaN where absent), needed
     when ``selection.weighting`` is ``SUM``. ``ids`` not in the view are ignored.
     """
-    key = ("network", selection, identifier_types)
+    key = ("network", selection, identifier_types)  # SUM values follow from the selection
     return view.memo(key, lambda: _build(view, selection, identifier_types, link_values))
 
 
@@ -251,9 +253,9 @@ def _build(
     link_values: FloatArray | None,
 ) -> Network:
     mask = view.edge_mask(selection.link_filter)
-    if selection.ids is None:
-        vertices = np.arange(view.n, dtype=np.int64)
+    if selection.ids is None:  # every entity with a link in scope
         edges = np.arange(view.m, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+        vertices = np.unique(np.concatenate([view.edge_src[edges], view.edge_dst[edges]]))
     else:
         seeds = view.positions_of(list(selection.ids))
         seeds = seeds[seeds >= 0]
