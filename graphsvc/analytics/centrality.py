@@ -118,6 +118,7 @@ def rank(
             if network.m
             else np.zeros(network.n, dtype=np.float64)
         )
+    scores[np.abs(scores) < 1e-12 * max(float(np.max(np.abs(scores), initial=0.0)), 1.0)] = 0.0
     return Ranking(
         measure=measure, scores=scores, top=ranked(scores, top), sampled=sampled, samples=used
     )

@@ -108,6 +108,8 @@ def detect(
         raise InvalidInput(f"must be above 0, got {resolution}", field="resolution")
     if min_size < 1:
         raise InvalidInput(f"must be at least 1, got {min_size}", field="minSize")
+    if limit is not None and limit < 0:
+        raise InvalidInput(f"must not be negative, got {limit}", field="limit")
     gamma = 1.0 if resolution is None else float(resolution)
     raw = _run(network, algorithm, gamma, seed) if network.n else np.empty(0, dtype=np.int64)
     membership = _canonical(raw)

@@ -255,7 +255,8 @@ def _build(
     mask = view.edge_mask(selection.link_filter)
     if selection.ids is None:  # every entity with a link in scope
         edges = np.arange(view.m, dtype=np.int64) if mask is None else np.flatnonzero(mask)
-        vertices = np.unique(np.concatenate([view.edge_src[edges], view.edge_dst[edges]]))
+        joined = edges[view.edge_src[edges] != view.edge_dst[edges]]  # self-links join no one
+        vertices = np.unique(np.concatenate([view.edge_src[joined], view.edge_dst[joined]]))
     else:
         seeds = view.positions_of(list(selection.ids))
         seeds = seeds[seeds >= 0]
@@ -319,10 +320,16 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 def ranked(scores: FloatArray, top: int, among: Sequence[int] | IntArray | None = None) -> IntArray:
-    """The ``top`` vertices by score, highest first, ties by entity id (vertex order)."""
+    """The ``top`` vertices by score, highest first, ties by entity id (vertex order).
+
+    Scores equal to 12 significant digits are ties: iterative algorithms (PageRank) give
+    mathematically equal scores that differ in their last bits, which must not order them."""
     candidates = np.arange(scores.size) if among is None else np.asarray(among, dtype=np.int64)
     if candidates.size == 0 or top <= 0:
         return np.empty(0, dtype=np.int64)
     values = scores[candidates]
+    scale = float(np.max(np.abs(values)))
+    if scale > 0:
+        values = np.round(values / scale, 12)
     order = np.lexsort((candidates, -values))
     return candidates[order[:top]].astype(np.int64)
