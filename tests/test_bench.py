@@ -23,3 +23,30 @@ def test_core_benchmark_runs_quick(tmp_path: Path) -> None:
     for scenario in ("ingest", "scoped view", "expand 2 hops", "shortest path", "name search"):
         assert scenario in result.stdout
     assert "rejected 0" in result.stdout
+
+
+@pytest.mark.slow
+def test_analytics_benchmark_runs_quick(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "bench_analytics.py"),
+            "--quick",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    for scenario in (
+        "network build (cold)",
+        "communities LEIDEN (warm)",
+        "PageRank top 100",
+        "hidden links for one entity, top 20",
+        "hidden links COMBINED + explain",
+        "betweenness sampled",
+    ):
+        assert scenario in result.stdout
+    assert (tmp_path / "analytics-results.md").exists()
