@@ -170,13 +170,9 @@ class Scorer:
             union = d[u] + d[v] - count
             return np.divide(count, union, out=np.zeros_like(count), where=union > 0)
         if method is Method.RESOURCE_ALLOCATION:
-            inverse = np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)
-            return np.asarray(common @ inverse).reshape(-1)
+            return np.asarray(common @ self._per_vertex("inverse")).reshape(-1)
         if method is Method.ADAMIC_ADAR:
-            inverse_log = np.divide(
-                1.0, np.log(np.maximum(d, 1.0)), out=np.zeros_like(d), where=d > 1
-            )
-            return np.asarray(common @ inverse_log).reshape(-1)
+            return np.asarray(common @ self._per_vertex("inverse_log")).reshape(-1)
         walks3 = self._walks3(self.layer, u, v, None)
         return KATZ_BETA**2 * count + KATZ_BETA**3 * walks3
 
@@ -193,6 +189,17 @@ class Scorer:
         if scale is not None:
             two = two.multiply(scale).tocsr()
         return np.asarray(two[inverse.reshape(-1)].multiply(matrix[v]).sum(axis=1)).reshape(-1)
+
+    def _per_vertex(self, name: str) -> FloatArray:
+        """Target-layer factors per vertex, computed once: 1/|N(z)| and 1/log|N(z)|."""
+        if name not in self._cache:
+            d = self.layer_degree
+            if name == "inverse":
+                self._cache[name] = np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)
+            else:
+                log = np.log(np.maximum(d, 1.0))
+                self._cache[name] = np.divide(1.0, log, out=np.zeros_like(d), where=d > 1)
+        return self._cache[name]  # type: ignore[no-any-return]
 
     def _discount(self) -> FloatArray:
         """1 / (|N(z)| - 1): how much sharing z says, for a z with at least two neighbours."""

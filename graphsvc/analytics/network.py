@@ -202,14 +202,38 @@ class Network:
         matrix.sort_indices()
         return matrix
 
+    @cached_property
+    def _neighbour_lists(self) -> tuple[IntArray, IntArray]:
+        """``(indptr, neighbours)``: vertex v's sorted neighbours are
+        ``neighbours[indptr[v]:indptr[v + 1]]``."""
+        ends = np.concatenate([self.src, self.dst])
+        others = np.concatenate([self.dst, self.src])
+        order = np.lexsort((others, ends))
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ends, minlength=self.n), out=indptr[1:])
+        return indptr, others[order].astype(np.int64)
+
+    @cached_property
+    def _pair_keys(self) -> IntArray:
+        return (self.src * max(self.n, 1) + self.dst).astype(np.int64)
+
+    @cached_property
+    def _links_by_pair(self) -> tuple[IntArray, IntArray]:
+        """``(indptr, links)``: the raw links of pair p are ``links[indptr[p]:indptr[p + 1]]``."""
+        order = np.argsort(self.link_pair, kind="stable").astype(np.int64)
+        indptr = np.zeros(self.m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.link_pair, minlength=self.m), out=indptr[1:])
+        return indptr, order
+
     def neighbours(self, vertex: int) -> IntArray:
         """The vertex's neighbours, sorted."""
-        return np.sort(np.concatenate([self.dst[self.src == vertex], self.src[self.dst == vertex]]))
+        indptr, lists = self._neighbour_lists
+        return lists[indptr[vertex] : indptr[vertex + 1]]
 
     def pair_index(self, low: IntArray, high: IntArray) -> IntArray:
         """The pair of each ``(low, high)`` (low < high), or -1 where they are not joined."""
         n = max(self.n, 1)
-        keys = self.src * n + self.dst
+        keys = self._pair_keys
         wanted = np.asarray(low, dtype=np.int64) * n + np.asarray(high, dtype=np.int64)
         if keys.size == 0:
             return np.full(wanted.shape, -1, dtype=np.int64)
@@ -217,8 +241,9 @@ class Network:
         return np.where(keys[pos] == wanted, pos, -1).astype(np.int64)
 
     def links_of(self, pair: int) -> IntArray:
-        """Indices of the raw links collapsed into ``pair``."""
-        return np.flatnonzero(self.link_pair == pair)
+        """Indices of the raw links collapsed into ``pair``, in order."""
+        indptr, links = self._links_by_pair
+        return links[indptr[pair] : indptr[pair + 1]]
 
     def link_types_of(self, pairs: IntArray) -> dict[str, int]:
         """How many raw links of each type the given pairs hold."""
