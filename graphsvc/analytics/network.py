@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.float64]
 FLOOR = 1e-6
+TIE = 1e-9  # relative difference under which two scores are ranked as equal
 
 
 class Weighting(Enum):
@@ -347,14 +348,17 @@ def seeded(seed: int) -> Iterator[None]:
 def ranked(scores: FloatArray, top: int, among: Sequence[int] | IntArray | None = None) -> IntArray:
     """The ``top`` vertices by score, highest first, ties by entity id (vertex order).
 
-    Scores equal to 12 significant digits are ties: iterative algorithms (PageRank) give
-    mathematically equal scores that differ in their last bits, which must not order them."""
+    Scores within ``TIE`` (relative to the largest) of the next one down are ties: igraph's
+    PageRank gives mathematically equal scores that differ in their last bits, and differently
+    from one call to the next, which must not order them. Runs of such scores form one group.
+    """
     candidates = np.arange(scores.size) if among is None else np.asarray(among, dtype=np.int64)
     if candidates.size == 0 or top <= 0:
         return np.empty(0, dtype=np.int64)
     values = scores[candidates]
-    scale = float(np.max(np.abs(values)))
-    if scale > 0:
-        values = np.round(values / scale, 12)
-    order = np.lexsort((candidates, -values))
-    return candidates[order[:top]].astype(np.int64)
+    order = np.argsort(-values, kind="stable")
+    ordered = values[order]
+    scale = max(float(np.max(np.abs(ordered))), np.finfo(np.float64).tiny)
+    group = np.concatenate([[0], np.cumsum(np.diff(-ordered) > TIE * scale)])
+    final = np.lexsort((candidates[order], group))
+    return candidates[order][final[:top]].astype(np.int64)

@@ -143,7 +143,7 @@ def selection(
         ctx.check_limit("ids", len(ids), ctx.limits.max_ids, "max_ids")
         if not ids:
             raise InvalidInput("give at least one id, or omit ids for the whole graph", field="ids")
-    ctx.check_limit("hops", hops, ctx.limits.max_hops, "max_hops")
+        ctx.check_limit("hops", hops, ctx.limits.max_hops, "max_hops")  # hops apply to ids
     flt = link_filter(info, link_types, since, until, min_confidence)
     if weighting is Weighting.SUM:
         _check_numeric(ctx, weight_property, flt)

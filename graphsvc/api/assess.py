@@ -88,8 +88,10 @@ def assess_link(
     if not note.strip():
         raise InvalidInput("say why: the note is the assessment's justification", field="note")
     policy = ctx.schema.policy
+    link_id = _assessment_id(ctx, principal.id, str(from_), str(to), type)
     paths = ctx.store.paths(ctx.scope, str(from_), str(to), EVIDENCE_HOPS, OPEN, EVIDENCE_PATHS)
-    evidence = {link.id: link.handling for p in paths for link in p.links}
+    # the assessment being replaced is not evidence for itself
+    evidence = {link.id: link.handling for p in paths for link in p.links if link.id != link_id}
     floor = derived(list(evidence.values()), policy, principal.agency, principal.agency)
     chosen = floor if handling is None else _chosen(ctx, handling, principal.agency)
     why = looser_than(chosen, floor, policy)
@@ -99,12 +101,6 @@ def assess_link(
         raise InvalidInput(
             "you could not read a link with this handling yourself", field="handling"
         )
-    link_id = (
-        "assessed:"
-        + hashlib.sha256(
-            "\x1f".join((principal.id, str(from_), str(to), type)).encode()
-        ).hexdigest()[:20]
-    )
     grades = grading or GradingInput(
         source=list(policy.source_grades)[-1], information=list(policy.information_grades)[-1]
     )
@@ -143,6 +139,15 @@ def assess_link(
     if stored is None:  # pragma: no cover - the handling was checked visible above
         raise NotFound(f"the assessed link {link_id} is not visible")
     return Link.of(stored, info)
+
+
+def _assessment_id(ctx: Any, principal: str, start: str, end: str, type: str) -> str:
+    """One id per analyst, pair and type (an undirected type's ends in either order)."""
+    link_type = ctx.schema.links.get(type)
+    if link_type is not None and not link_type.directed:
+        start, end = sorted((start, end))
+    digest = hashlib.sha256("\x1f".join((principal, start, end, type)).encode()).hexdigest()
+    return "assessed:" + digest[:20]
 
 
 def _chosen(ctx: Any, given: HandlingInput, agency: str) -> Handling:

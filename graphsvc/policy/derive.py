@@ -36,7 +36,7 @@ def derived(
     if lists:
         common = set.intersection(*lists)
         releasable = tuple(sorted(common)) if common else (reader,)
-    code = max((h.code for h in evidence), key=lambda c: _strictness(policy, c))
+    code = _covering_code(policy, {use for h in evidence for use in _restricts(policy, h.code)})
     retention = [h.retain_until for h in evidence if h.retain_until]
     return Handling(
         classification=level,
@@ -59,19 +59,30 @@ def looser_than(chosen: Handling, floor: Handling, policy: HandlingPolicy) -> st
         not chosen.releasable_to or not set(chosen.releasable_to) <= set(floor.releasable_to)
     ):
         return f"releasableTo: the evidence is releasable to {', '.join(floor.releasable_to)} only"
-    if _strictness(policy, chosen.code) < _strictness(policy, floor.code):
+    if not _restricts(policy, chosen.code) >= _restricts(policy, floor.code):
         return f"code: the evidence is handled under {floor.code}"
     if floor.retain_until and (not chosen.retain_until or chosen.retain_until > floor.retain_until):
         return f"retainUntil: the evidence is retained until {floor.retain_until} only"
     return None
 
 
-def _strictness(policy: HandlingPolicy, code: str) -> tuple[int, int]:
-    """Codes ordered by how many uses they restrict, then by their order in the policy."""
-    codes = list(policy.codes)
+def _restricts(policy: HandlingPolicy, code: str) -> frozenset[str]:
+    """The uses a code restricts; a code the policy no longer lists restricts every use."""
     spec = policy.codes.get(code)
-    return (len(spec.restricts) if spec else len(codes) + 1, codes.index(code) if spec else 0)
+    if spec is None:
+        return frozenset(use for c in policy.codes.values() for use in c.restricts) | {code}
+    return spec.restricts
+
+
+def _covering_code(policy: HandlingPolicy, uses: set[str]) -> str:
+    """The code restricting every use in ``uses`` and as few others as possible (the first
+    in policy order among equals); the strictest code when none covers them all."""
+    codes = list(policy.codes)
+    covering = [c for c in codes if policy.codes[c].restricts >= uses]
+    if not covering:
+        return max(codes, key=lambda c: len(policy.codes[c].restricts))
+    return min(covering, key=lambda c: (len(policy.codes[c].restricts), codes.index(c)))
 
 
 def _loosest_code(policy: HandlingPolicy) -> str:
-    return min(policy.codes, key=lambda c: _strictness(policy, c))
+    return _covering_code(policy, set())
