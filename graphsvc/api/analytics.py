@@ -529,7 +529,7 @@ def hidden_links(
     explain: Annotated[bool, _arg("give the evidence behind each pair")] = False,
 ) -> HiddenLinks:
     ctx = context(info)
-    chosen_methods = tuple(methods) if methods else (hidden_.Method.COMBINED,)
+    chosen_methods = tuple(methods) if methods is not None else (hidden_.Method.COMBINED,)
     ctx.consult(
         "hiddenLinks",
         {

@@ -54,10 +54,10 @@ class EmbeddedStore:
         self._state_lock = threading.RLock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
-        grading = self.schema.policy
+        policy = self.schema.policy
         self._index = GraphIndex(
-            source_weights={g: w.weight for g, w in grading.source_grades.items()},
-            information_weights={g: w.weight for g, w in grading.information_grades.items()},
+            source_weights={g: w.weight for g, w in policy.source_grades.items()},
+            information_weights={g: w.weight for g, w in policy.information_grades.items()},
         )
         self._views: OrderedDict[tuple[object, ...], ScopedView] = OrderedDict()
         self._visible: dict[tuple[object, ...], tuple[frozenset[int], str]] = {}
