@@ -45,6 +45,7 @@ pytest: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_analytics.py
 
 clean:
 	rm -rf $(VENV) data
