@@ -37,7 +37,7 @@ stronger; independent weak signals add up):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -77,7 +77,9 @@ class Scorer:
     graded: Any  # adjacency with each pair's best grading weight
     degree: FloatArray  # distinct neighbours over all pairs
     layer_degree: FloatArray  # distinct neighbours in the target layer
-    _cache: dict[str, Any] = field(default_factory=dict)
+    inverse: FloatArray  # 1/|N(z)| in the target layer (resource allocation)
+    inverse_log: FloatArray  # 1/log|N(z)| in the target layer (Adamic-Adar)
+    discount: FloatArray  # 1/(|N(z)| - 1) over all pairs: how much sharing z says
 
     @classmethod
     def of(cls, network: Network, target_types: frozenset[str] | None = None) -> Scorer:
@@ -88,14 +90,20 @@ class Scorer:
             typed = np.isin(network.link_type, np.asarray(codes, dtype=np.int64))
             target = np.bincount(network.link_pair[typed], minlength=network.m) > 0
         layer = network.adjacency(target)
+        d = np.diff(layer.indptr).astype(np.float64)
+        degree = network.degree.astype(np.float64)
+        zero = np.zeros_like(d)
         return cls(
             network=network,
             target=target,
             union=network.adjacency(),
             layer=layer,
             graded=network.adjacency(values=network.grade),
-            degree=network.degree.astype(np.float64),
-            layer_degree=np.diff(layer.indptr).astype(np.float64),
+            degree=degree,
+            layer_degree=d,
+            inverse=np.divide(1.0, d, out=zero.copy(), where=d > 0),
+            inverse_log=np.divide(1.0, np.log(np.maximum(d, 1.0)), out=zero.copy(), where=d > 1),
+            discount=np.divide(1.0, degree - 1.0, out=np.zeros_like(degree), where=degree > 1),
         )
 
     # -- candidates ------------------------------------------------------------------------------
@@ -170,9 +178,9 @@ class Scorer:
             union = d[u] + d[v] - count
             return np.divide(count, union, out=np.zeros_like(count), where=union > 0)
         if method is Method.RESOURCE_ALLOCATION:
-            return np.asarray(common @ self._per_vertex("inverse")).reshape(-1)
+            return np.asarray(common @ self.inverse).reshape(-1)
         if method is Method.ADAMIC_ADAR:
-            return np.asarray(common @ self._per_vertex("inverse_log")).reshape(-1)
+            return np.asarray(common @ self.inverse_log).reshape(-1)
         walks3 = self._walks3(self.layer, u, v, None)
         return KATZ_BETA**2 * count + KATZ_BETA**3 * walks3
 
@@ -190,24 +198,6 @@ class Scorer:
             two = two.multiply(scale).tocsr()
         return np.asarray(two[inverse.reshape(-1)].multiply(matrix[v]).sum(axis=1)).reshape(-1)
 
-    def _per_vertex(self, name: str) -> FloatArray:
-        """Target-layer factors per vertex, computed once: 1/|N(z)| and 1/log|N(z)|."""
-        if name not in self._cache:
-            d = self.layer_degree
-            if name == "inverse":
-                self._cache[name] = np.divide(1.0, d, out=np.zeros_like(d), where=d > 0)
-            else:
-                log = np.log(np.maximum(d, 1.0))
-                self._cache[name] = np.divide(1.0, log, out=np.zeros_like(d), where=d > 1)
-        return self._cache[name]  # type: ignore[no-any-return]
-
-    def _discount(self) -> FloatArray:
-        """1 / (|N(z)| - 1): how much sharing z says, for a z with at least two neighbours."""
-        if "discount" not in self._cache:
-            d = self.degree
-            self._cache["discount"] = np.divide(1.0, d - 1.0, out=np.zeros_like(d), where=d > 1)
-        return self._cache["discount"]  # type: ignore[no-any-return]
-
     def _combined(self, u: IntArray, v: IntArray) -> FloatArray:
         combined: FloatArray = 1.0 - np.exp(-self.strength(u, v).sum(axis=0))
         return combined
@@ -220,7 +210,7 @@ class Scorer:
         other = np.zeros(u.shape, dtype=np.float64)
         joined = pair >= 0
         other[joined] = net.grade_total[pair[joined]]
-        discount = self._discount()
+        discount = self.discount
         shared = self.graded[u].multiply(self.graded[v]).tocsr()
         identifier = np.where(net.identifier, discount, 0.0)
         ordinary = np.where(net.identifier, 0.0, discount)
@@ -313,7 +303,7 @@ def explain(scorer: Scorer, u: int, v: int, limit: int = 20) -> Explanation:
     high = np.maximum(common, u)
     to_u = net.pair_index(low, high)
     to_v = net.pair_index(np.minimum(common, v), np.maximum(common, v))
-    discount = scorer._discount()
+    discount = scorer.discount
     weight = np.where(net.identifier[common], W_IDENTIFIER, W_NEIGHBOUR)
     strength = net.grade[to_u] * net.grade[to_v] * discount[common] * weight
     order = np.lexsort((common, -strength))[:limit]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graphsvc.store import traverse
-from graphsvc.store.view import BoolArray, IntArray, ScopedView
+from graphsvc.store.view import BoolArray, IntArray, ScopedView, find_sorted, id_array
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -91,7 +91,11 @@ class Network:
     identifier: BoolArray  # per vertex: an identifier type (phone, account, address...)
     vertex_view: IntArray | None = None
     link_edge: IntArray | None = None
-    link_count: int = 0
+
+    @property
+    def link_count(self) -> int:
+        """Raw links behind the pairs."""
+        return int(self.link_pair.shape[0])
 
     @property
     def n(self) -> int:
@@ -154,7 +158,6 @@ class Network:
             identifier=identifier,
             vertex_view=vertex_view,
             link_edge=link_edge,
-            link_count=int(link_src.shape[0]),
         )
 
     # -- derived structures ----------------------------------------------------------------------
@@ -234,24 +237,18 @@ class Network:
     def pair_index(self, low: IntArray, high: IntArray) -> IntArray:
         """The pair of each ``(low, high)`` (low < high), or -1 where they are not joined."""
         n = max(self.n, 1)
-        keys = self._pair_keys
         wanted = np.asarray(low, dtype=np.int64) * n + np.asarray(high, dtype=np.int64)
-        if keys.size == 0:
-            return np.full(wanted.shape, -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-        return np.where(keys[pos] == wanted, pos, -1).astype(np.int64)
+        return find_sorted(self._pair_keys, wanted)
+
+    def positions_of(self, entity_ids: list[str]) -> IntArray:
+        """The vertex of each entity id (ids are in sorted order), those in the network only."""
+        found = find_sorted(self.ids, id_array(entity_ids))
+        return found[found >= 0]
 
     def links_of(self, pair: int) -> IntArray:
         """Indices of the raw links collapsed into ``pair``, in order."""
         indptr, links = self._links_by_pair
         return links[indptr[pair] : indptr[pair + 1]]
-
-    def link_types_of(self, pairs: IntArray) -> dict[str, int]:
-        """How many raw links of each type the given pairs hold."""
-        chosen = np.zeros(self.m, dtype=bool)
-        chosen[pairs] = True
-        counts = np.bincount(self.link_type[chosen[self.link_pair]], minlength=len(self.type_names))
-        return {self.type_names[t]: int(c) for t, c in enumerate(counts.tolist()) if c}
 
 
 # -- from a view ---------------------------------------------------------------------------------
@@ -345,20 +342,18 @@ def seeded(seed: int) -> Iterator[None]:
             igraph.set_random_number_generator(random)
 
 
-def ranked(scores: FloatArray, top: int, among: Sequence[int] | IntArray | None = None) -> IntArray:
+def ranked(scores: FloatArray, top: int) -> IntArray:
     """The ``top`` vertices by score, highest first, ties by entity id (vertex order).
 
     Scores within ``TIE`` (relative to the largest) of the next one down are ties: igraph's
     PageRank gives mathematically equal scores that differ in their last bits, and differently
     from one call to the next, which must not order them. Runs of such scores form one group.
     """
-    candidates = np.arange(scores.size) if among is None else np.asarray(among, dtype=np.int64)
-    if candidates.size == 0 or top <= 0:
+    if scores.size == 0 or top <= 0:
         return np.empty(0, dtype=np.int64)
-    values = scores[candidates]
-    order = np.argsort(-values, kind="stable")
-    ordered = values[order]
+    order = np.argsort(-scores, kind="stable")
+    ordered = scores[order]
     scale = max(float(np.max(np.abs(ordered))), np.finfo(np.float64).tiny)
     group = np.concatenate([[0], np.cumsum(np.diff(-ordered) > TIE * scale)])
-    final = np.lexsort((candidates[order], group))
-    return candidates[order][final[:top]].astype(np.int64)
+    final = np.lexsort((order, group))
+    return order[final[:top]].astype(np.int64)

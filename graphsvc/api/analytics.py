@@ -82,12 +82,14 @@ class TypeCount:
 
 @dataclass
 class _Materialiser:
-    """Entities of one analysis, fetched in the caller's scope once per request."""
+    """Entities, links and paths of one analysis, fetched in the caller's scope once per
+    request."""
 
     ctx: RequestContext
     view: ScopedView
     network: Network
     cache: dict[int, model.Entity | None] = field(default_factory=dict)
+    cache_links: dict[int, model.Link | None] = field(default_factory=dict)
     cache_paths: dict[tuple[str, int, int], list[model.Path]] = field(default_factory=dict)
 
     def entities(self, vertices: list[int]) -> list[model.Entity | None]:
@@ -103,12 +105,14 @@ class _Materialiser:
     def links(self, raw: list[int]) -> list[model.Link]:
         """The raw links of the network (indices into its link arrays), sorted by id."""
         assert self.network.link_edge is not None
-        if not raw:
-            return []
-        found = self.ctx.store.links_at(
-            self.ctx.scope, self.view, self.network.link_edge[raw].tolist()
-        )
-        return sorted((link for link in found if link is not None), key=lambda link: link.id)
+        missing = [r for r in dict.fromkeys(raw) if r not in self.cache_links]
+        if missing:
+            found = self.ctx.store.links_at(
+                self.ctx.scope, self.view, self.network.link_edge[missing].tolist()
+            )
+            self.cache_links.update(zip(missing, found, strict=True))
+        chosen = (self.cache_links[r] for r in dict.fromkeys(raw))
+        return sorted((link for link in chosen if link is not None), key=lambda link: link.id)
 
 
 @strawberry.type(description="An entity and its score.")
@@ -560,7 +564,7 @@ def hidden_links(
     if ids is not None:
         ctx.check_limit("ids", len(ids), ctx.limits.max_ids, "max_ids")
         wanted_ids = sorted({str(i) for i in ids})
-        seeds = _positions(network, wanted_ids)
+        seeds = network.positions_of(wanted_ids)
     allowed = _allowed(ctx, view, network, entity_types)
     found = hidden_.predict(
         scorer,
@@ -613,17 +617,6 @@ def hidden_links(
         scope=AnalysisScope.of(network, chosen),
         links=out,
     )
-
-
-def _positions(network: Network, ids: list[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Network positions of entity ids (ids are in sorted order in the network)."""
-    wanted = np.empty(len(ids), dtype=object)
-    wanted[:] = ids
-    if network.n == 0:
-        return np.empty(0, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(network.ids, wanted), network.n - 1)
-    found: np.ndarray[Any, np.dtype[np.int64]] = pos[network.ids[pos] == wanted].astype(np.int64)
-    return found
 
 
 def _allowed(

@@ -31,6 +31,28 @@ T = TypeVar("T")
 MEMO_ENTRIES = 8  # derived structures a view keeps (each may be as large as the view)
 
 
+def find_sorted(
+    keys: npt.NDArray[Any], wanted: npt.NDArray[Any], order: IntArray | None = None
+) -> IntArray:
+    """The index in ``keys`` of each of ``wanted``, or -1 where absent. ``keys`` ascend, or
+    ``keys[order]`` do when ``order`` is given."""
+    ordered = keys if order is None else keys[order]
+    out = np.full(wanted.shape, -1, dtype=np.int64)
+    if ordered.size == 0:
+        return out
+    pos = np.minimum(np.searchsorted(ordered, wanted), ordered.size - 1)
+    hit = ordered[pos] == wanted
+    out[hit] = pos[hit] if order is None else order[pos[hit]]
+    return out
+
+
+def id_array(ids: list[str]) -> npt.NDArray[np.object_]:
+    """Entity ids as a numpy object array (for lookups among the view's ids)."""
+    out = np.empty(len(ids), dtype=object)
+    out[:] = ids
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class ScopedView:
     """Visible vertices ``0..n-1`` and edges ``0..m-1`` with their attributes.
@@ -89,11 +111,16 @@ class ScopedView:
     # -- lookups ---------------------------------------------------------------------------------
 
     @cached_property
+    def _id_order(self) -> IntArray:
+        """Vertices by entity id."""
+        return np.argsort(self.vertex_ids, kind="stable").astype(np.int64)
+
+    @cached_property
     def id_rank(self) -> IntArray:
         """Each vertex's rank by entity id: the canonical order of the analytics, which must
         not depend on backend row keys (they differ between stores holding the same data)."""
         rank = np.empty(self.n, dtype=np.int64)
-        rank[np.argsort(self.vertex_ids, kind="stable")] = np.arange(self.n, dtype=np.int64)
+        rank[self._id_order] = np.arange(self.n, dtype=np.int64)
         return rank
 
     @cached_property
@@ -102,27 +129,11 @@ class ScopedView:
 
     def positions_of(self, entity_ids: list[str]) -> IntArray:
         """Vertex index of each public entity id, or -1 where the entity is not in the view."""
-        if self.n == 0 or not entity_ids:
-            return np.full(len(entity_ids), -1, dtype=np.int64)
-        order = np.argsort(self.id_rank, kind="stable")  # vertices by id
-        sorted_ids = self.vertex_ids[order]
-        wanted = np.empty(len(entity_ids), dtype=object)
-        wanted[:] = entity_ids
-        pos = np.minimum(np.searchsorted(sorted_ids, wanted), self.n - 1)
-        found = sorted_ids[pos] == wanted
-        return np.where(found, order[pos], -1).astype(np.int64)
+        return find_sorted(self.vertex_ids, id_array(entity_ids), self._id_order)
 
     def vertices_of(self, keys: IntArray) -> IntArray:
         """Vertex index of each backend key, or -1 where the key is not in the view."""
-        keys = np.asarray(keys, dtype=np.int64)
-        if self.n == 0 or keys.size == 0:
-            return np.full(keys.shape, -1, dtype=np.int64)
-        order = self._key_order
-        sorted_keys = self.vertex_key[order]
-        pos = np.searchsorted(sorted_keys, keys)
-        pos = np.minimum(pos, self.n - 1)
-        found = sorted_keys[pos] == keys
-        return np.where(found, order[pos], -1).astype(np.int64)
+        return find_sorted(self.vertex_key, np.asarray(keys, dtype=np.int64), self._key_order)
 
     def edge_mask(self, link_filter: LinkFilter) -> BoolArray | None:
         """Edges the filter lets through, or ``None`` when it lets everything through."""

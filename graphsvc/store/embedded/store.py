@@ -32,7 +32,7 @@ from graphsvc.store.embedded.reader import LINK_SELECT, Reader
 from graphsvc.store.embedded.search import NameSearch
 from graphsvc.store.embedded.writer import Writer, json_list, json_path
 from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, Unit
-from graphsvc.store.view import IntArray, ScopedView
+from graphsvc.store.view import IntArray, ScopedView, find_sorted
 
 
 class EmbeddedStore:
@@ -212,13 +212,9 @@ class EmbeddedStore:
         for lid, number in rows:
             lids.append(lid)
             numbers.append(number)
-        if lids:
-            keys = np.asarray(lids, dtype=np.int64)
-            order = np.argsort(view.edge_key, kind="stable")
-            pos = np.searchsorted(view.edge_key[order], keys)
-            pos = np.minimum(pos, view.m - 1)
-            hit = view.edge_key[order][pos] == keys
-            values[order[pos[hit]]] = np.asarray(numbers, dtype=np.float64)[hit]
+        edges = find_sorted(view.edge_key, np.asarray(lids, dtype=np.int64))  # keys ascend
+        hit = edges >= 0
+        values[edges[hit]] = np.asarray(numbers, dtype=np.float64)[hit]
         return values
 
     def _eids(self, conn: sqlite3.Connection, entity_ids: Sequence[str]) -> dict[str, int]:
