@@ -94,9 +94,38 @@ class InvalidConfig(GraphsvcError):
 
 
 class InvalidQuery(GraphsvcError):
-    """A DSL query cannot be parsed or planned."""
+    """A DSL query cannot be parsed, planned or run with the parameters given.
+
+    ``line`` and ``column`` (1-based) point into the query text when the fault is in it;
+    ``excerpt`` is that line with a caret under the column, for people reading the error.
+    """
 
     code = "INVALID_QUERY"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        excerpt: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, line=line, field=field)
+        self.column = column
+        self.excerpt = excerpt
+
+    def location(self) -> str:
+        where = (
+            super().location() if self.column is None else f"line {self.line}, column {self.column}"
+        )
+        if self.column is not None and self.field:
+            where = f"{self.field}: {where}"
+        return where
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text}\n{self.excerpt}" if self.excerpt else text
 
 
 class NotFound(GraphsvcError):

@@ -285,13 +285,26 @@ def _build(
         seeds = seeds[seeds >= 0]
         found = traverse.expand(view, seeds, selection.hops, mask, max(view.n, 1))
         vertices, edges = found.vertices, found.edges
+    return network_on(view, vertices, edges, selection.weighting, identifier_types, link_values)
+
+
+def network_on(
+    view: ScopedView,
+    vertices: IntArray,
+    edges: IntArray,
+    weighting: Weighting,
+    identifier_types: frozenset[str],
+    link_values: FloatArray | None = None,
+) -> Network:
+    """The network of some ``vertices`` of ``view`` and some ``edges`` among them (a query's
+    working set): the same collapse and canonical numbering as ``network_of``, not memoised."""
     # canonical numbering: vertices by entity id
     vertices = vertices[np.argsort(view.id_rank[vertices], kind="stable")]
     position = np.full(view.n, -1, dtype=np.int64)
     position[vertices] = np.arange(vertices.size, dtype=np.int64)
-    if selection.weighting is Weighting.COUNT:
+    if weighting is Weighting.COUNT:
         weights = np.ones(edges.size, dtype=np.float64)
-    elif selection.weighting is Weighting.GRADING:
+    elif weighting is Weighting.GRADING:
         weights = view.edge_grade[edges].astype(np.float64)
     else:
         if link_values is None:
@@ -314,7 +327,7 @@ def _build(
         link_grade=view.edge_grade[edges].astype(np.float64),
         type_names=view.link_type_names,
         identifier=identifier,
-        floor=selection.weighting is Weighting.SUM,
+        floor=weighting is Weighting.SUM,
         vertex_view=vertices,
         link_edge=edges,
     )

@@ -4,6 +4,9 @@ Writes come from ingestion and are unscoped (whoever holds the source files may 
 Every read takes a ``Scope`` and returns only what that scope may see: backends apply the
 visibility rule inside their queries, and analytics receive a ``ScopedView`` built for the
 scope, never the raw graph.
+
+Saved queries (analysts' named DSL queries) are kept by the store too, but unscoped: the store
+keeps their versions and ``graphsvc.query.saved`` applies the sharing rules.
 """
 
 from __future__ import annotations
@@ -118,6 +121,29 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True)
+class SavedQueryRow:
+    """One stored version of a saved query, as the store keeps it.
+
+    ``parameters`` is JSON text (an array of objects), kept as given: the store does not read
+    it. Times are ISO-8601 UTC strings. ``deleted_at`` is when the query (``owner``, ``name``,
+    every version) was deleted, ``None`` while it is not; it is read back from the store and
+    ignored by ``append_saved_query``.
+    """
+
+    owner: str
+    name: str
+    version: int
+    description: str
+    parameters: str
+    body: str
+    agency: str
+    sharing: str
+    created_at: str
+    updated_at: str
+    deleted_at: str | None = None
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     schema: Schema
@@ -209,6 +235,32 @@ class GraphStore(Protocol):
     def totals(self) -> StoreStats:
         """The whole store, whatever its handling: for the operator who holds the store file
         (``graphsvc stats``), never for an API caller."""
+        ...
+
+    # -- saved queries (not scoped: the query layer applies the sharing rules) -----------------
+
+    def saved_query_rows(
+        self, name: str | None = None, owner: str | None = None
+    ) -> list[SavedQueryRow]:
+        """Every version of every saved query, deleted ones included (with ``deleted_at``);
+        only those named ``name`` and/or owned by ``owner`` when given. Ordered by owner,
+        name, version."""
+        ...
+
+    def append_saved_query(self, row: SavedQueryRow) -> None:
+        """Store ``row`` as the next version of (``row.owner``, ``row.name``) and undo any
+        deletion of that query, in one transaction.
+
+        ``row.version`` must be exactly one more than the highest stored version (1 for a new
+        query), checked inside the write transaction: when another writer got there first,
+        nothing is written and ``StoreError`` names the conflict. The data version of the
+        graph is not changed.
+        """
+        ...
+
+    def mark_saved_query_deleted(self, owner: str, name: str, at: str) -> None:
+        """Mark every version of (``owner``, ``name``) deleted at ``at`` (kept, not erased);
+        ``StoreError`` when there is no such query. The data version is not changed."""
         ...
 
     def ping(self) -> None:

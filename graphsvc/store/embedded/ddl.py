@@ -14,6 +14,9 @@ Tables:
 - ``meta``: layout version and the data version, which rises with every write that changes
   something. Rows carry the version (``gen``) that last wrote them, so readers patch their
   in-memory index with just the rows newer than the version they hold.
+- ``saved_queries``: every version of every saved DSL query, keyed by (owner, name, version);
+  ``saved_query_deletions``: the (owner, name) deleted since their last version, and when.
+  They are not graph data: writing them leaves the data version alone.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         layout = conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
         if layout is not None and int(layout[0]) == LAYOUT_VERSION:
             _add_columns(conn)
+            _add_tables(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open the store: {exc}", file=str(path)) from None
     if layout is None or int(layout[0]) != LAYOUT_VERSION:
@@ -146,3 +150,45 @@ def _add_columns(conn: sqlite3.Connection) -> None:
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+# Tables added to layout 1 after its first release: (name, statement). A new table changes no
+# existing row, so older files gain it on opening; files created now get it the same way.
+ADDED_TABLES = (
+    (
+        "saved_queries",
+        """CREATE TABLE IF NOT EXISTS saved_queries (
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    description TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    body TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    sharing TEXT NOT NULL CHECK (sharing IN ('private', 'agency', 'everyone')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (owner, name, version)
+)""",
+    ),
+    (
+        "saved_queries_name",
+        "CREATE INDEX IF NOT EXISTS saved_queries_name ON saved_queries (name, owner, version)",
+    ),
+    (
+        "saved_query_deletions",
+        """CREATE TABLE IF NOT EXISTS saved_query_deletions (
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    deleted_at TEXT NOT NULL,
+    PRIMARY KEY (owner, name)
+)""",
+    ),
+)
+
+
+def _add_tables(conn: sqlite3.Connection) -> None:
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    for name, statement in ADDED_TABLES:
+        if name not in present:
+            conn.execute(statement)

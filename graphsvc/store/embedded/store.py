@@ -29,9 +29,10 @@ from graphsvc.store import traverse
 from graphsvc.store.embedded.ddl import connect
 from graphsvc.store.embedded.index import GraphIndex
 from graphsvc.store.embedded.reader import LINK_SELECT, Reader
+from graphsvc.store.embedded.saved import SavedQueryStore
 from graphsvc.store.embedded.search import NameSearch
 from graphsvc.store.embedded.writer import Writer, json_list, json_path
-from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, Unit
+from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit
 from graphsvc.store.view import IntArray, ScopedView, find_sorted
 
 
@@ -50,6 +51,7 @@ class EmbeddedStore:
         self.schema = schema if schema is not None else Schema.load()
         self._conn = connect(self.path, create=create)
         self._writer = Writer(self._conn, self.schema)
+        self._saved = SavedQueryStore(self._conn)
         self._write_lock = threading.Lock()
         self._state_lock = threading.RLock()
         self._local = threading.local()
@@ -94,6 +96,21 @@ class EmbeddedStore:
     def write(self, units: Sequence[Unit]) -> list[Rejection]:
         with self._write_lock:
             return self._writer.write(units)
+
+    # -- saved queries (unscoped: graphsvc.query.saved applies the sharing rules) -----------------
+
+    def saved_query_rows(
+        self, name: str | None = None, owner: str | None = None
+    ) -> list[SavedQueryRow]:
+        return self._saved.rows(self._read_conn(), name, owner)
+
+    def append_saved_query(self, row: SavedQueryRow) -> None:
+        with self._write_lock:
+            self._saved.append(row)
+
+    def mark_saved_query_deleted(self, owner: str, name: str, at: str) -> None:
+        with self._write_lock:
+            self._saved.mark_deleted(owner, name, at)
 
     # -- scope plumbing --------------------------------------------------------------------------
 

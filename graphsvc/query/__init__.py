@@ -1,0 +1,1 @@
+"""The pipeline DSL: grammar, parser, plan, executor and saved queries."""
