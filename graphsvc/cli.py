@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from graphsvc import __version__, evaluate_cli
+from graphsvc import __version__, evaluate_cli, query_cli
 from graphsvc.config import Settings
 from graphsvc.errors import (
     GraphsvcError,
@@ -34,6 +34,7 @@ from graphsvc.policy import Principal, Principals, Scope
 from graphsvc.policy.audit import AuditLog, through
 from graphsvc.policy.keys import key_id_of
 from graphsvc.policy.principals import add_key, add_principal, revoke_key
+from graphsvc.query import library
 from graphsvc.store.embedded import EmbeddedStore
 from graphsvc.store.protocol import LinkFilter, time_bound
 
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--until", help="only links dated on or before (ISO date or date-time)")
         sub.add_argument("--min-confidence", type=float, help="only links at least this confident")
 
+    query_cli.add_parser(commands)
+
     expand = reader("expand", "the neighbourhood of entities")
     expand.add_argument("ids", nargs="+", metavar="ID", help="entity ids to start from")
     expand.add_argument("--hops", type=int, default=1, help=f"1..{MAX_HOPS} (default 1)")
@@ -125,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("id")
 
     serve = commands.add_parser("serve", help="serve the GraphQL API over HTTP")
+    serve.add_argument(
+        "--queries",
+        help="directory of shared *.gq queries loaded at start (env GRAPHSVC_QUERIES; "
+        "default seed/queries when present)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
@@ -228,6 +236,8 @@ def run(args: argparse.Namespace) -> int:
         return _serve(args, settings, schema)
     if args.command == "ingest":
         return _ingest(args, settings, schema)
+    if args.command == "query":
+        return query_cli.run(args, settings, schema)
     with EmbeddedStore(settings.store, schema, create=False) as store:
         if args.command == "stats":
             return _stats(args, store, settings, schema)
@@ -498,6 +508,10 @@ def _serve(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
         EmbeddedStore(settings.store, schema, create=False) as store,
         AuditLog(settings.audit) as audit,
     ):
+        directory = query_cli.queries_directory(getattr(args, "queries", None))
+        if directory is not None:
+            loaded = library.load(store, directory)
+            print(f"graphsvc: {len(loaded)} shared queries from {directory}", file=sys.stderr)
         services = Services(store, audit, config.limits, config.require_justification)
         app = create_app(services, authenticator)
         principals = authenticator.principals

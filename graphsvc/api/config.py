@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from graphsvc.errors import InvalidConfig
+from graphsvc.query.plan import QueryLimits
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -45,6 +46,20 @@ class Limits:
     """top-level operations in one request"""
     max_body: int = 1_000_000
     """bytes of a request body"""
+    max_query_seconds: int = 30
+    """seconds one DSL query may run (``runQuery``, ``runSavedQuery``)"""
+
+    def query_limits(self) -> QueryLimits:
+        """The limits as they apply inside a DSL query."""
+        return QueryLimits(
+            max_hops=self.max_hops,
+            max_nodes=self.max_nodes,
+            max_links=self.max_links,
+            max_paths=self.max_paths,
+            max_page=self.max_page,
+            max_ids=self.max_ids,
+            max_seconds=float(self.max_query_seconds),
+        )
 
     @classmethod
     def from_env(cls) -> Limits:

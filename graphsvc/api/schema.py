@@ -21,7 +21,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionContext
 
-from graphsvc.api import analytics
+from graphsvc.api import analytics, queries
 from graphsvc.api.analytics import Centrality, Communities, HiddenLinks
 from graphsvc.api.assess import assess_link
 from graphsvc.api.config import Limits
@@ -72,6 +72,25 @@ class Query:
         resolver=analytics.hidden_links,
         description="Pairs of visible entities with no visible link (of `linkTypes`) that are "
         "probably linked, best first, with the evidence behind each when `explain` is set.",
+    )
+
+    run_query: queries.QueryAnswer = strawberry.field(
+        resolver=queries.run_query,
+        description="Run a query of the pipeline language in the caller's scope.",
+    )
+    run_saved_query: queries.QueryAnswer = strawberry.field(
+        resolver=queries.run_saved_query,
+        description="Run a saved query with these parameters, in the caller's scope (never "
+        "its owner's). NOT_FOUND when the caller may not see it.",
+    )
+    saved_queries: list[queries.SavedQuery] = strawberry.field(
+        resolver=queries.saved_queries,
+        description="The saved queries the caller may see (latest versions), by name.",
+    )
+    saved_query: queries.SavedQuery = strawberry.field(
+        resolver=queries.saved_query,
+        description="One saved query. NOT_FOUND when it does not exist or is not shared with "
+        "the caller.",
     )
 
     @strawberry.field(description="The caller: identity, clearance, caveats and roles.")
@@ -358,6 +377,15 @@ class Mutation:
         resolver=assess_link,
         description="Promote a candidate into a link with `method: analyst` provenance, the "
         "analyst as its source and a handling no looser than the evidence joining the pair.",
+    )
+    save_query: queries.SavedQuery = strawberry.field(
+        resolver=queries.save_query,
+        description="Save a query under a name (a new version when the caller already has "
+        "one by that name; earlier versions are kept).",
+    )
+    delete_saved_query: queries.SavedQuery = strawberry.field(
+        resolver=queries.delete_saved_query,
+        description="Delete one of the caller's saved queries (admins: any they can see).",
     )
 
 
