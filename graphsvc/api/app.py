@@ -39,7 +39,7 @@ from graphsvc import __version__
 from graphsvc.api.auth import Authenticator, Caller
 from graphsvc.api.context import RequestContext, Services
 from graphsvc.api.schema import build_schema, sdl
-from graphsvc.errors import GraphsvcError, Unauthenticated
+from graphsvc.errors import GraphsvcError, InvalidQuery, Unauthenticated
 from graphsvc.policy.scope import Scope
 
 log = logging.getLogger("graphsvc.api")
@@ -250,6 +250,9 @@ def _graphql_error(error: GraphQLError) -> dict[str, Any]:
         extensions["code"] = original.code
         if original.field:
             extensions["field"] = original.field
+        if isinstance(original, InvalidQuery) and original.column is not None:
+            extensions["line"], extensions["column"] = original.line, original.column
+            extensions["excerpt"] = original.excerpt
     elif original is not None and not isinstance(original, GraphQLError):
         reference = secrets.token_hex(4)
         log.error("internal error %s at %s", reference, error.path, exc_info=original)
