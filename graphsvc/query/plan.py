@@ -212,10 +212,14 @@ class _Planner:
             saved = (self.ranked, self.clustered)
             target = self.pipeline(stage.to, top_level=False)
             self.ranked, self.clustered = saved
-            within = 4 if stage.within is None else self.count(stage.within, "within", minimum=1)
-            self.at_most(stage.within or stage, within, self.limits.max_hops, "max_hops")
-            top = 5 if stage.top is None else self.count(stage.top, "top", minimum=1)
-            self.at_most(stage.top or stage, top, self.limits.max_paths, "max_paths")
+            within = min(4, self.limits.max_hops)  # an omitted option's default is lowered
+            if stage.within is not None:
+                within = self.count(stage.within, "within", minimum=1)
+                self.at_most(stage.within, within, self.limits.max_hops, "max_hops")
+            top = min(5, self.limits.max_paths)
+            if stage.top is not None:
+                top = self.count(stage.top, "top", minimum=1)
+                self.at_most(stage.top, top, self.limits.max_paths, "max_paths")
             via = self.link_types(stage.via)
             where = self.link_condition(stage.where, via)
             if where is not None and not where.cheap:
@@ -285,8 +289,10 @@ class _Planner:
                 raise self.error(stage.resolution, "only leiden and louvain take a resolution")
             if resolution <= 0:
                 raise self.error(stage.resolution, "resolution must be above 0")
-        top = 50 if stage.top is None else self.count(stage.top, "top", minimum=1)
-        self.at_most(stage.top or stage, top, self.limits.max_page, "max_page")
+        top = min(50, self.limits.max_page)
+        if stage.top is not None:
+            top = self.count(stage.top, "top", minimum=1)
+            self.at_most(stage.top, top, self.limits.max_page, "max_page")
         weighting, prop = self.weighting(stage.weighting)
         self.clustered = True
         return CommunitiesStep(
@@ -307,8 +313,10 @@ class _Planner:
         hops = 2 if stage.within is None else self.count(stage.within, "within", minimum=1)
         if hops > 3:
             raise self.error(stage.within or stage, "hidden-links looks within 1 to 3 hops")
-        top = 20 if stage.top is None else self.count(stage.top, "top", minimum=1)
-        self.at_most(stage.top or stage, top, self.limits.max_page, "max_page")
+        top = min(20, self.limits.max_page)
+        if stage.top is not None:
+            top = self.count(stage.top, "top", minimum=1)
+            self.at_most(stage.top, top, self.limits.max_page, "max_page")
         min_score = None if stage.min_score is None else self.number(stage.min_score, "min-score")
         return HiddenLinksStep(
             **at,
