@@ -32,6 +32,11 @@ def names(items: tuple[ast.Name, ...]) -> list[str]:
     return [n.value for n in items]
 
 
+def comparisons(items: tuple[Any, ...]) -> list[ast.Comparison]:
+    assert all(isinstance(i, ast.Comparison) for i in items)
+    return list(items)
+
+
 def failure(text: Any) -> InvalidQuery:
     with pytest.raises(InvalidQuery) as caught:
         parse(text)
@@ -237,7 +242,7 @@ def test_every_comparison_operator(operator: str) -> None:
 def test_operators_need_no_spaces() -> None:
     where = only_where("find Person where degree>=2 and amount<-5")
     assert isinstance(where, ast.AllOf)
-    assert [(c.operator, scalar(c.value)) for c in where.items] == [
+    assert [(c.operator, scalar(c.value)) for c in comparisons(where.items)] == [
         (">=", ("number", 2)),
         ("<", ("number", -5)),
     ]
@@ -295,7 +300,7 @@ def test_names_keep_their_case() -> None:
     find = stages("find person where Name = 1")[0]
     assert isinstance(find, ast.Find)
     assert names(find.types) == ["person"]
-    assert find.where is not None and find.where.field == ("Name",)
+    assert isinstance(find.where, ast.Comparison) and find.where.field == ("Name",)
 
 
 def test_comments_and_blank_lines_are_ignored() -> None:
@@ -417,7 +422,7 @@ def test_a_link_property_named_to_in_a_filter() -> None:
     filter_ = stages('find Person | filter links where to = "t-p2" or from = "t-p1"')[1]
     assert isinstance(filter_, ast.Filter) and filter_.target == "links"
     assert isinstance(filter_.where, ast.AnyOf)
-    assert [c.field for c in filter_.where.items] == [("to",), ("from",)]
+    assert [c.field for c in comparisons(filter_.where.items)] == [("to",), ("from",)]
 
 
 # -- syntax errors -----------------------------------------------------------------------------
@@ -580,6 +585,16 @@ def test_deeply_nested_lists_are_refused() -> None:
 def test_thousands_of_nots_are_refused_not_crashing() -> None:
     error = failure("find Person where " + "not " * 3000 + 'name = "x"')
     assert "nested too deeply" in error.message
+
+
+@pytest.mark.xfail(
+    reason="BUG: nesting by `not` is not counted by the bracket check; the RecursionError it "
+    "ends in becomes an InvalidQuery without line or column",
+    strict=True,
+)
+def test_thousands_of_nots_are_refused_where_the_nesting_gets_too_deep() -> None:
+    error = failure("find Person where " + "not " * 3000 + 'name = "x"')
+    assert error.line == 1 and error.column is not None
 
 
 @pytest.mark.xfail(
