@@ -23,9 +23,9 @@ from graphsvc.policy import Principals, Scope
 from graphsvc.policy.audit import AuditLog
 from graphsvc.query import library
 from graphsvc.query import params as params_
-from graphsvc.query.execute import QueryResult, execute
+from graphsvc.query.execute import QueryResult
 from graphsvc.query.parser import parse
-from graphsvc.query.run import compile_query
+from graphsvc.query.run import run_query
 from graphsvc.query.saved import SavedQueries
 from graphsvc.store.embedded import EmbeddedStore
 
@@ -58,7 +58,6 @@ def add_parser(commands: Any) -> None:
 
 def queries_directory(flag: str | None) -> Path | None:
     """The shared queries to load: the flag, ``GRAPHSVC_QUERIES``, or ``seed/queries``."""
-
     chosen = flag or os.environ.get("GRAPHSVC_QUERIES")
     if chosen:
         path = Path(chosen)
@@ -86,8 +85,8 @@ def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
         else:
             text, declared_only = args.dsl, False
         given = _params(text, args.param)
-        compiled = compile_query(text, given, schema, limits, declared_only=declared_only)
-        result = execute(store, Scope.of(principal, schema.policy), compiled, limits)
+        scope = Scope.of(principal, schema.policy)
+        result = run_query(store, scope, text, given, limits, declared_only=declared_only)
         with AuditLog(settings.audit) as audit:
             arguments: dict[str, Any] = {"dsl": text, "params": given}
             if args.saved is not None:

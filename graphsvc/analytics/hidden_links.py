@@ -43,9 +43,10 @@ from typing import Any
 
 import numpy as np
 
-from graphsvc.analytics.network import FloatArray, Network
+from graphsvc.analytics.network import FloatArray, Network, Selection, network_of
 from graphsvc.errors import InvalidInput, LimitExceeded
-from graphsvc.store.view import BoolArray, IntArray
+from graphsvc.store.protocol import LinkFilter
+from graphsvc.store.view import BoolArray, IntArray, ScopedView
 
 KATZ_BETA = 0.05
 W_OTHER_LINK = 1.0
@@ -232,6 +233,19 @@ class Prediction:
     v: IntArray
     scores: FloatArray  # shape (pairs, methods)
     candidates: int  # pairs scored
+
+
+def scorer_on(
+    view: ScopedView,
+    evidence: LinkFilter,
+    target_types: frozenset[str] | None,
+    identifier_types: frozenset[str],
+) -> Scorer:
+    """The scorer of ``view`` (memoised on it): evidence from the links ``evidence`` lets
+    through, candidates lacking a link of ``target_types`` (any type when ``None``)."""
+    chosen = Selection(link_filter=evidence)
+    network = network_of(view, chosen, identifier_types)
+    return view.memo(("scorer", chosen, target_types), lambda: Scorer.of(network, target_types))
 
 
 def predict(

@@ -41,7 +41,8 @@ from graphsvc.store.view import BoolArray, IntArray, ScopedView, find_sorted, id
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-    from graphsvc.store.protocol import LinkFilter
+    from graphsvc.policy.scope import Scope
+    from graphsvc.store.protocol import GraphStore, LinkFilter
 
 FloatArray = npt.NDArray[np.float64]
 FLOOR = 1e-6
@@ -252,6 +253,18 @@ class Network:
 
 
 # -- from a view ---------------------------------------------------------------------------------
+
+
+def weight_values(
+    store: GraphStore, scope: Scope, view: ScopedView, weighting: Weighting, prop: str | None
+) -> FloatArray | None:
+    """What ``SUM`` weighting adds up: the numeric property ``prop`` of every edge of ``view``
+    (read from the store once per view); ``None`` for the other weightings."""
+    if weighting is not Weighting.SUM:
+        return None
+    if prop is None:
+        raise ValueError("SUM weighting needs a property")
+    return view.memo(("link_numbers", prop), lambda: store.link_numbers(scope, view, prop))
 
 
 def network_of(

@@ -16,7 +16,7 @@ import strawberry
 from graphsvc.analytics import centrality as centrality_
 from graphsvc.analytics import communities as communities_
 from graphsvc.analytics import hidden_links as hidden_
-from graphsvc.analytics.network import Network, Selection, Weighting, network_of
+from graphsvc.analytics.network import Network, Selection, Weighting, network_of, weight_values
 from graphsvc.api.context import RequestContext
 from graphsvc.api.types import Entity, Instant, Link, Path, context, link_filter
 from graphsvc.errors import InvalidInput
@@ -169,15 +169,7 @@ def _check_numeric(ctx: RequestContext, prop: str | None, flt: LinkFilter) -> No
         raise InvalidInput(
             "weighting SUM needs the numeric link property to sum", field="weightProperty"
         )
-    numeric = sorted(
-        {
-            name
-            for t in ctx.schema.links.values()
-            if flt.types is None or t.name in flt.types
-            for name, spec in t.properties.items()
-            if spec.type in ("integer", "number")
-        }
-    )
+    numeric = ctx.schema.numeric_link_properties(flt.types)
     if prop not in numeric:
         raise InvalidInput(
             f"{prop!r} is not a numeric property of the link types analysed; expected one of "
@@ -188,15 +180,8 @@ def _check_numeric(ctx: RequestContext, prop: str | None, flt: LinkFilter) -> No
 
 def _network(ctx: RequestContext, chosen: Selection) -> tuple[ScopedView, Network]:
     view = ctx.store.view(ctx.scope)
-    identifiers = frozenset(t.name for t in ctx.schema.entities.values() if t.identifier)
-    values = None
-    if chosen.weighting is Weighting.SUM:
-        assert chosen.weight_property is not None
-        prop = chosen.weight_property
-        values = view.memo(
-            ("link_numbers", prop), lambda: ctx.store.link_numbers(ctx.scope, view, prop)
-        )
-    return view, network_of(view, chosen, identifiers, values)
+    values = weight_values(ctx.store, ctx.scope, view, chosen.weighting, chosen.weight_property)
+    return view, network_of(view, chosen, ctx.schema.identifier_types, values)
 
 
 # -- communities ---------------------------------------------------------------------------------
@@ -556,10 +541,9 @@ def hidden_links(
         since=target.since, until=target.until, min_confidence=target.min_confidence
     )
     chosen = Selection(link_filter=evidence_filter)
-    view, network = _network(ctx, chosen)
-    scorer = view.memo(
-        ("scorer", chosen, target.types), lambda: hidden_.Scorer.of(network, target.types)
-    )
+    view = ctx.store.view(ctx.scope)
+    scorer = hidden_.scorer_on(view, evidence_filter, target.types, ctx.schema.identifier_types)
+    network = scorer.network
     seeds = None
     if ids is not None:
         ctx.check_limit("ids", len(ids), ctx.limits.max_ids, "max_ids")

@@ -20,7 +20,7 @@ from graphsvc.api.types import Entity, Link, Path, context
 from graphsvc.errors import InvalidQuery
 from graphsvc.query import execute as execute_
 from graphsvc.query import library
-from graphsvc.query.run import compile_query
+from graphsvc.query.run import run_query as run_query_
 from graphsvc.query.saved import SavedQueries
 from graphsvc.query.saved import SavedQuery as SavedModel
 
@@ -204,10 +204,10 @@ def _saved(ctx: RequestContext) -> SavedQueries:
 
 
 def _run(ctx: RequestContext, text: str, params: Any, *, declared_only: bool) -> QueryAnswer:
-    given = _params(params)
     limits = ctx.limits.query_limits()
-    compiled = compile_query(text, given, ctx.schema, limits, declared_only=declared_only)
-    result = execute_.execute(ctx.store, ctx.scope, compiled, limits)
+    result = run_query_(
+        ctx.store, ctx.scope, text, _params(params), limits, declared_only=declared_only
+    )
     # the audit entry names everything the answer holds, selected by the client or not
     ctx.entities.update(result.entity_ids)
     ctx.links.update(result.link_ids)

@@ -163,6 +163,24 @@ class Schema:
             ) from None
 
     @cached_property
+    def identifier_types(self) -> frozenset[str]:
+        """Entity types whose sharing says two entities are connected (``identifier``)."""
+        return frozenset(t.name for t in self.entities.values() if t.identifier)
+
+    def numeric_link_properties(self, types: frozenset[str] | None = None) -> list[str]:
+        """The integer and number properties of link ``types`` (all types when ``None``), sorted:
+        what a ``SUM`` weighting may add up."""
+        return sorted(
+            {
+                name
+                for t in self.links.values()
+                if types is None or t.name in types
+                for name, spec in t.properties.items()
+                if spec.type in ("integer", "number")
+            }
+        )
+
+    @cached_property
     def selector_types(self) -> tuple[EntityType, ...]:
         return tuple(t for t in self.entities.values() if t.selector is not None)
 

@@ -27,6 +27,7 @@ from graphsvc.analytics.network import (
     Weighting,
     network_of,
     network_on,
+    weight_values,
 )
 from graphsvc.errors import LimitExceeded
 from graphsvc.model.graph import Entity, Link, Path
@@ -259,6 +260,12 @@ class _Run:
             return state.edges
         return np.arange(self.view.m, dtype=np.int64)
 
+    def degrees(self, state: _State) -> IntArray:
+        """Each vertex's links in the working set (a self-link counts twice)."""
+        edges = self.all_edges(state)
+        ends = np.concatenate([self.view.edge_src[edges], self.view.edge_dst[edges]])
+        return np.bincount(ends, minlength=self.view.n).astype(np.int64)
+
     def find(self, step: p.FindStep) -> IntArray:
         candidates = np.arange(self.view.n, dtype=np.int64)
         if step.types is not None:
@@ -395,14 +402,8 @@ class _Run:
         )
 
     def network(self, state: _State, weighting: Weighting, prop: str | None) -> Network:
-        identifiers = frozenset(t.name for t in self.store.schema.entities.values() if t.identifier)
-        values = None
-        if weighting is Weighting.SUM:
-            assert prop is not None
-            values = self.view.memo(
-                ("link_numbers", prop),
-                lambda: self.store.link_numbers(self.scope, self.view, prop),
-            )
+        identifiers = self.store.schema.identifier_types
+        values = weight_values(self.store, self.scope, self.view, weighting, prop)
         if state.vertices is None:
             chosen = Selection(link_filter=OPEN, weighting=weighting, weight_property=prop)
             return network_of(self.view, chosen, identifiers, values)
@@ -461,12 +462,9 @@ class _Run:
         return state
 
     def hidden_links(self, step: p.HiddenLinksStep, state: _State) -> _State:
-        identifiers = frozenset(t.name for t in self.store.schema.entities.values() if t.identifier)
-        chosen = Selection(link_filter=OPEN)  # evidence: every visible link
-        network = network_of(self.view, chosen, identifiers)
-        scorer = self.view.memo(
-            ("scorer", chosen, step.via), lambda: hidden_.Scorer.of(network, step.via)
-        )
+        # evidence: every visible link
+        scorer = hidden_.scorer_on(self.view, OPEN, step.via, self.store.schema.identifier_types)
+        network = scorer.network
         seeds = None
         if state.vertices is not None:
             seeds = network.positions_of(self.view.vertex_ids[state.vertices].tolist())
@@ -558,9 +556,7 @@ class _Run:
             ordered = state.order
         else:
             ordered = vertices[np.argsort(self.view.id_rank[vertices], kind="stable")]
-        edges = self.all_edges(state)
-        ends = np.concatenate([self.view.edge_src[edges], self.view.edge_dst[edges]])
-        degree = np.bincount(ends, minlength=self.view.n)
+        degree = self.degrees(state)
         out = []
         for v, entity in zip(ordered.tolist(), self.entities_of(ordered.tolist()), strict=True):
             if entity is None:
@@ -612,9 +608,8 @@ class _Run:
             for node in out.get("nodes", ()):
                 rows.append(tuple(_cell(_entity_value(col, node)) for col in returns.columns))
         else:
-            ends = self.view
             for link in out.get("links", ()):
-                rows.append(tuple(_cell(_link_value(col, link, ends)) for col in returns.columns))
+                rows.append(tuple(_cell(_link_value(col, link)) for col in returns.columns))
         return Table(columns=tuple(col.header for col in returns.columns), rows=tuple(rows))
 
 
@@ -640,19 +635,22 @@ def _entity_value(col: p.Column, node: ResultNode) -> list[Any]:
     return col.field.read(node.entity)
 
 
-def _link_value(col: p.Column, link: Link, view: ScopedView) -> list[Any]:
+# Link columns the view holds as arrays, read from the materialised link for a table.
+_LINK_COLUMNS: dict[str, Callable[[Link], Any]] = {
+    "type": lambda x: x.type,
+    "from": lambda x: x.source_id,
+    "to": lambda x: x.target_id,
+    "directed": lambda x: x.directed,
+    "confidence": lambda x: x.provenance.confidence,
+    "date": lambda x: x.properties.get("date") or x.provenance.observed_at,
+}
+
+
+def _link_value(col: p.Column, link: Link) -> list[Any]:
     assert col.field is not None
     name = col.field.name
-    direct: dict[str, Callable[[Link], Any]] = {
-        "type": lambda x: x.type,
-        "from": lambda x: x.source_id,
-        "to": lambda x: x.target_id,
-        "directed": lambda x: x.directed,
-        "confidence": lambda x: x.provenance.confidence,
-        "date": lambda x: x.properties.get("date") or x.provenance.observed_at,
-    }
-    if name in direct:
-        value = direct[name](link)
+    if name in _LINK_COLUMNS:
+        value = _LINK_COLUMNS[name](link)
         return [] if value is None else [value]
     assert col.field.read is not None
     return col.field.read(link)
@@ -678,9 +676,7 @@ class _EntityRows:
         if column == "entity_type":
             return np.asarray(view.entity_type_names, dtype=object)[view.vertex_type[v]]
         if column == "degree":
-            edges = self.run.all_edges(self.state)
-            ends = np.concatenate([view.edge_src[edges], view.edge_dst[edges]])
-            return np.bincount(ends, minlength=view.n)[v]
+            return self.run.degrees(self.state)[v]
         source = {"score": self.state.score, "rank": self.state.rank}.get(column)
         if column == "community":
             source = self.state.community

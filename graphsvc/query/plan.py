@@ -405,14 +405,7 @@ class _Planner:
             return Weighting.COUNT, None
         if name.value.lower() == "grading":
             return Weighting.GRADING, None
-        numeric = sorted(
-            {
-                p
-                for t in self.schema.links.values()
-                for p, spec in t.properties.items()
-                if spec.type in ("integer", "number")
-            }
-        )
+        numeric = self.schema.numeric_link_properties()
         if name.value not in numeric:
             options = ["count", "grading", *numeric]
             raise self.error(
