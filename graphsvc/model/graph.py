@@ -5,6 +5,8 @@ caller's scope allows ever goes into them.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +87,15 @@ class Entity:
         if records:
             out["records"] = [r.to_dict() for r in self.records]
         return out
+
+
+def label_of(entity_id: str, label_property: str | None, statements: Iterable[Statement]) -> str:
+    """The most asserted value of the label property (ties: the smallest), else the id."""
+    if label_property:
+        counts = Counter(str(s.value) for s in statements if s.property == label_property)
+        if counts:
+            return min(counts, key=lambda v: (-counts[v], v))
+    return entity_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from graphsvc.model.graph import Entity, Link, RecordRef, Statement
+from graphsvc.model.graph import Entity, Link, RecordRef, Statement, label_of
 from graphsvc.model.properties import JSONScalar
 from graphsvc.model.records import Grading, Handling, Provenance
 from graphsvc.model.schema import Schema
@@ -208,7 +207,7 @@ class Reader:
         return Entity(
             id=entity_id,
             type=type_name,
-            label=_label(entity_id, etype.label if etype else None, statements),
+            label=label_of(entity_id, etype.label if etype else None, statements),
             statements=tuple(statements),
             records=tuple(ref for ref, _ in records),
         )
@@ -241,12 +240,3 @@ def _provenance(fields: tuple[Any, ...]) -> Provenance:
         extractor=extractor,
         note=note,
     )
-
-
-def _label(entity_id: str, label_property: str | None, statements: list[Statement]) -> str:
-    """The most asserted value of the label property (ties: the smallest), else the id."""
-    if label_property:
-        counts = Counter(str(s.value) for s in statements if s.property == label_property)
-        if counts:
-            return min(counts, key=lambda v: (-counts[v], v))
-    return entity_id
