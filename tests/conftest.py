@@ -13,7 +13,7 @@ import pytest
 
 from graphsvc.ingest import Ingestor, IngestReport, SourceRegistry
 from graphsvc.model.schema import Schema
-from graphsvc.policy import Principal, Scope
+from graphsvc.policy import Principal, Principals, Scope
 from graphsvc.store.embedded import EmbeddedStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,3 +124,31 @@ def loaded(store: EmbeddedStore) -> Callable[[list[dict[str, Any]]], EmbeddedSto
         return store
 
     return _load
+
+
+# -- the seed case, loaded once per session (tests only read it) ------------------------------
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory, schema: Schema) -> Iterator[EmbeddedStore]:
+    with EmbeddedStore(tmp_path_factory.mktemp("seed") / "graph.db", schema) as store:
+        ingestor = Ingestor(store)
+        ingestor.ingest_path(SEED / "manifest.yaml")
+        report = ingestor.finish()
+        assert (report.rejected, report.skipped) == (0, 0), report.problems[:5]
+        yield store
+
+
+@pytest.fixture(scope="session")
+def seed_principals(schema: Schema) -> Principals:
+    return Principals.load(SEED / "principals.yaml", schema.policy)
+
+
+@pytest.fixture(scope="session")
+def seed_scope(seed_principals: Principals, schema: Schema) -> Callable[[str], Scope]:
+    """``seed_scope("fr-analyst")``: the scope of a seed principal."""
+
+    def of(principal: str) -> Scope:
+        return Scope.of(seed_principals.get(principal), schema.policy)
+
+    return of
