@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from graphsvc import __version__, evaluate_cli, query_cli
+from graphsvc import __version__, evaluate_cli, export_cli, query_cli
 from graphsvc.config import Settings
 from graphsvc.errors import (
     GraphsvcError,
@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--min-confidence", type=float, help="only links at least this confident")
 
     query_cli.add_parser(commands)
+    export_cli.add_parser(commands)
 
     expand = reader("expand", "the neighbourhood of entities")
     expand.add_argument("ids", nargs="+", metavar="ID", help="entity ids to start from")
@@ -238,6 +239,8 @@ def run(args: argparse.Namespace) -> int:
         return _ingest(args, settings, schema)
     if args.command == "query":
         return query_cli.run(args, settings, schema)
+    if args.command == "export":
+        return export_cli.run(args, settings, schema)
     with EmbeddedStore(settings.store, schema, create=False) as store:
         if args.command == "stats":
             return _stats(args, store, settings, schema)

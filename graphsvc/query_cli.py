@@ -18,6 +18,8 @@ from typing import Any
 from graphsvc.api.config import Limits
 from graphsvc.config import Settings
 from graphsvc.errors import InvalidQuery
+from graphsvc.export.select import QuerySelection
+from graphsvc.export.service import export
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Principals, Scope
 from graphsvc.policy.audit import AuditLog
@@ -54,6 +56,12 @@ def add_parser(commands: Any) -> None:
     sub.add_argument(
         "--format", choices=["text", "json"], default="text", help="output (default: text)"
     )
+    sub.add_argument(
+        "--output",
+        "-o",
+        help="with `return as FORMAT`: the file to write ('-': standard output; default: a "
+        "name saying when and what)",
+    )
 
 
 def queries_directory(flag: str | None) -> Path | None:
@@ -84,9 +92,11 @@ def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
             text, declared_only = found.body, True
         else:
             text, declared_only = args.dsl, False
-        given = _params(text, args.param)
+        given = params_of(text, args.param)
         scope = Scope.of(principal, schema.policy)
         result = run_query(store, scope, text, given, limits, declared_only=declared_only)
+        if result.export is not None:  # `return as FORMAT`: the answer is a file
+            return _export(args, settings, store, scope, result, text, given)
         with AuditLog(settings.audit) as audit:
             arguments: dict[str, Any] = {"dsl": text, "params": given}
             if args.saved is not None:
@@ -108,7 +118,41 @@ def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
     return 0
 
 
-def _params(text: str, raw: list[str]) -> dict[str, Any]:
+def _export(
+    args: argparse.Namespace,
+    settings: Settings,
+    store: EmbeddedStore,
+    scope: Scope,
+    result: QueryResult,
+    text: str,
+    given: dict[str, Any],
+) -> int:
+    from graphsvc import export_cli  # it reads parameters with this module: imported late
+
+    assert result.export is not None
+    fmt, purpose = result.export
+    selected = (
+        QuerySelection(saved=args.saved, version=args.version)
+        if args.saved is not None
+        else QuerySelection(text=text, params=given)
+    )
+    made = export(
+        store,
+        scope,
+        selected,
+        fmt,
+        purpose,
+        justification=args.justification,
+        limits=Limits.from_env().export_limits(),
+        result=result,
+    )
+    principal = scope.principal
+    export_cli.record(settings, principal.id, principal.agency, made, args.justification)
+    export_cli.write(made, args.output)
+    return 0
+
+
+def params_of(text: str, raw: list[str]) -> dict[str, Any]:
     """``NAME=VALUE`` arguments read by the types the query declares."""
     declared = {p.name: p for p in params_.declared(parse(text), text)}
     out: dict[str, Any] = {}

@@ -4,6 +4,8 @@
   browser, ``GET /graphql`` shows GraphiQL (a static page: it holds no data and every query it
   sends carries the token typed into its headers editor).
 - ``GET /schema.graphql``: the SDL. ``GET /healthz``: store and audit log status, no token.
+- ``GET /exports/{id}``: an export file the ``export`` mutation left for download, for the
+  principal who made it only, until it expires; each download is audited.
 
 Every other request needs ``Authorization: Bearer <token>`` and gets a 401 JSON error
 without one. Each GraphQL request runs in a worker thread (the stores are synchronous) with a
@@ -107,6 +109,8 @@ def create_app(
                     "the audit log cannot be written, so no data is served; tell the operator",
                     "AUDIT_UNAVAILABLE",
                 )
+        for made in ctx.downloads:  # audited: now the caller may fetch them
+            services.downloads.publish(made, caller.principal.id)
         body: dict[str, Any] = {"data": result.data}
         if errors:
             body["errors"] = errors
@@ -118,6 +122,48 @@ def create_app(
         except Unauthenticated as exc:
             return _unauthenticated(exc)
         return PlainTextResponse(sdl_text, media_type="application/graphql")
+
+    async def download(request: Request) -> Response:
+        try:
+            caller = authenticator.authenticate(request.headers.get("authorization"))
+        except Unauthenticated as exc:
+            return _unauthenticated(exc)
+        export_id = request.path_params["export_id"]
+        made = services.downloads.fetch(export_id, caller.principal.id)
+        scope = Scope.of(caller.principal, services.schema.policy, today)
+        try:
+            justification = _justification(request)
+        except _BadRequest as exc:
+            return _error(exc.status, exc.message, exc.code)
+        ctx = RequestContext(services, caller, scope, justification)
+        ctx.operations.append({"name": "downloadExport", "arguments": {"exportId": export_id}})
+        if made is not None:
+            ctx.operations[-1]["arguments"].update(sha256=made.sha256, size=made.size)
+        try:
+            outcome = "OK" if made is not None else "NOT_FOUND"
+            await anyio.to_thread.run_sync(
+                functools.partial(_audit, services, caller, ctx, outcome, request)
+            )
+        except Exception:
+            log.exception("audit log append failed; the download was withheld")
+            return _error(
+                503,
+                "the audit log cannot be written, so no data is served; tell the operator",
+                "AUDIT_UNAVAILABLE",
+            )
+        if made is None:
+            return _error(
+                404, f"no export {export_id!r} for you (or it expired): export again", "NOT_FOUND"
+            )
+        return Response(
+            made.content,
+            media_type=made.format.media_type,
+            headers={
+                **_NO_STORE,
+                "Content-Disposition": f'attachment; filename="{made.filename}"',
+                "X-Handling": made.banner.marking,
+            },
+        )
 
     async def healthz(request: Request) -> Response:
         checks: dict[str, str] = {}
@@ -145,6 +191,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/schema.graphql", schema_graphql, methods=["GET"]),
+            Route("/exports/{export_id}", download, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         exception_handlers={404: not_found, 405: not_allowed},

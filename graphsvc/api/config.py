@@ -8,10 +8,11 @@ request over a limit gets a ``LIMIT_EXCEEDED`` error naming it, never a slow ans
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from graphsvc.errors import InvalidConfig
+from graphsvc.export.select import ExportLimits
 from graphsvc.query.plan import QueryLimits
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -48,6 +49,14 @@ class Limits:
     """bytes of a request body"""
     max_query_seconds: int = 30
     """seconds one DSL query may run (``runQuery``, ``runSavedQuery``)"""
+    max_export_elements: int = 250_000
+    """entities and links in one export file"""
+    max_inline_export_bytes: int = 1_000_000
+    """bytes of an export returned inline in the GraphQL answer (larger: a download URL)"""
+    max_export_age_seconds: int = 600
+    """seconds an export stays downloadable at ``GET /exports/{id}``"""
+    max_export_store_bytes: int = 268_435_456
+    """bytes of exports kept for download at once (the oldest go first)"""
 
     def query_limits(self) -> QueryLimits:
         """The limits as they apply inside a DSL query."""
@@ -60,6 +69,15 @@ class Limits:
             max_ids=self.max_ids,
             max_seconds=float(self.max_query_seconds),
         )
+
+    def export_limits(self) -> ExportLimits:
+        """The limits of one export: a query inside it may return up to the export's size."""
+        inner = replace(
+            self.query_limits(),
+            max_nodes=self.max_export_elements,
+            max_links=self.max_export_elements,
+        )
+        return ExportLimits(max_elements=self.max_export_elements, query=inner)
 
     @classmethod
     def from_env(cls) -> Limits:

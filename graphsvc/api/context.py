@@ -14,7 +14,9 @@ from typing import Any
 
 from graphsvc.api.auth import Caller
 from graphsvc.api.config import Limits
+from graphsvc.api.downloads import Downloads
 from graphsvc.errors import InvalidInput, JustificationRequired, LimitExceeded
+from graphsvc.export.service import ExportFile
 from graphsvc.model.graph import Entity
 from graphsvc.model.schema import Schema
 from graphsvc.policy.audit import AuditLog
@@ -30,6 +32,12 @@ class Services:
     audit: AuditLog
     limits: Limits
     require_justification: bool = False
+    downloads: Downloads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.downloads = Downloads(
+            self.limits.max_export_store_bytes, float(self.limits.max_export_age_seconds)
+        )
 
     @property
     def schema(self) -> Schema:
@@ -46,6 +54,7 @@ class RequestContext:
     entities: set[str] = field(default_factory=set)
     links: set[str] = field(default_factory=set)
     elements: int = 0
+    downloads: list[ExportFile] = field(default_factory=list)  # published once audited
     _entity_memo: dict[str, Entity | None] = field(default_factory=dict)
 
     @property
@@ -74,6 +83,13 @@ class RequestContext:
     def returned_entity(self, entity_id: str) -> None:
         self.entities.add(entity_id)
         self._count()
+
+    def disclosed(self, made: ExportFile) -> None:
+        """Record an export file in the audit trail: what it is and every id it holds. An
+        export is not a response page, so it does not count against ``max_elements``."""
+        self.operations[-1]["arguments"].update(made.disclosure())
+        self.entities.update(made.entity_ids)
+        self.links.update(made.link_ids)
 
     def returned_link(self, link_id: str) -> None:
         self.links.add(link_id)

@@ -16,8 +16,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphsvc.api.context import RequestContext
+from graphsvc.api.exports import Delivery, ExportResult
 from graphsvc.api.types import Entity, Link, Path, context
 from graphsvc.errors import InvalidQuery
+from graphsvc.export.select import QuerySelection
+from graphsvc.export.service import export
 from graphsvc.query import execute as execute_
 from graphsvc.query import library
 from graphsvc.query.run import run_query as run_query_
@@ -97,6 +100,9 @@ class QueryAnswer:
     modularity: float | None
     elapsed_ms: float
     table: QueryTable | None
+    export: ExportResult | None = strawberry.field(
+        description="the answer as a file, when the query ends with `return as FORMAT`"
+    )
     result: strawberry.Private[execute_.QueryResult]
 
     @strawberry.field
@@ -203,7 +209,14 @@ def _saved(ctx: RequestContext) -> SavedQueries:
     return SavedQueries(ctx.store)
 
 
-def _run(ctx: RequestContext, text: str, params: Any, *, declared_only: bool) -> QueryAnswer:
+def _run(
+    ctx: RequestContext,
+    text: str,
+    params: Any,
+    *,
+    declared_only: bool,
+    saved: SavedModel | None = None,
+) -> QueryAnswer:
     limits = ctx.limits.query_limits()
     result = run_query_(
         ctx.store, ctx.scope, text, _params(params), limits, declared_only=declared_only
@@ -211,7 +224,28 @@ def _run(ctx: RequestContext, text: str, params: Any, *, declared_only: bool) ->
     # the audit entry names everything the answer holds, selected by the client or not
     ctx.entities.update(result.entity_ids)
     ctx.links.update(result.link_ids)
+    exported = None
+    if result.export is not None:
+        fmt, purpose = result.export
+        selected = (
+            QuerySelection(text=text, params=_params(params))
+            if saved is None
+            else QuerySelection(saved=saved.qualified_name, version=saved.version)
+        )
+        made = export(
+            ctx.store,
+            ctx.scope,
+            selected,
+            fmt,
+            purpose,
+            justification=ctx.justification,
+            limits=ctx.limits.export_limits(),
+            result=result,
+        )
+        ctx.disclosed(made)
+        exported = ExportResult.of(made, ctx, Delivery.AUTO)
     return QueryAnswer(
+        export=exported,
         parts=list(result.parts),
         count=result.count,
         modularity=result.modularity,
@@ -255,7 +289,7 @@ def run_saved_query(
     ctx.operations[-1]["arguments"]["query"] = found.qualified_name
     ctx.operations[-1]["arguments"]["dsl"] = found.body
     ctx.operations[-1]["arguments"]["version"] = found.version
-    return _run(ctx, found.body, params, declared_only=True)
+    return _run(ctx, found.body, params, declared_only=True, saved=found)
 
 
 def saved_queries(info: strawberry.Info) -> list[SavedQuery]:

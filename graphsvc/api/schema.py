@@ -21,7 +21,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionContext
 
-from graphsvc.api import analytics, queries
+from graphsvc.api import analytics, exports, queries
 from graphsvc.api.analytics import Centrality, Communities, HiddenLinks
 from graphsvc.api.assess import assess_link
 from graphsvc.api.config import Limits
@@ -373,6 +373,12 @@ class Query:
 
 @strawberry.type(description="Write operations: analysts' own assessments, audited as reads are.")
 class Mutation:
+    export: exports.ExportResult = strawberry.field(
+        resolver=exports.export_file,
+        description="Export a selection as a file (GEXF, GraphML, CSV, Cytoscape, FtM, ANX) "
+        "in the caller's scope, restricted for the purpose, with its handling banner; inline "
+        "when small, else a download URL for the caller only. Audited as a disclosure.",
+    )
     assess_link: Link = strawberry.field(
         resolver=assess_link,
         description="Promote a candidate into a link with `method: analyst` provenance, the "

@@ -8,26 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from importlib import import_module
 from typing import cast
 
 from graphsvc.errors import InvalidInput
 from graphsvc.export.banner import Banner
 from graphsvc.export.graph import ExportGraph
+from graphsvc.model.exchange import FormatName
 from graphsvc.model.schema import Schema
 from graphsvc.model.text import did_you_mean, one_of
 
 Writer = Callable[[ExportGraph, Banner, Schema], bytes]
-
-
-class FormatName(StrEnum):
-    GEXF = "gexf"
-    GRAPHML = "graphml"
-    CSV = "csv"
-    CYTOSCAPE = "cytoscape"
-    FTM = "ftm"
-    ANX = "anx"
 
 
 @dataclass(frozen=True)

@@ -22,18 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from graphsvc.export.graph import ExportGraph, ExportNode
+from graphsvc.model.exchange import Purpose
 from graphsvc.model.graph import Entity, label_of
 from graphsvc.model.records import Handling
 from graphsvc.model.schema import Schema
 
-
-class Purpose(StrEnum):
-    INTERNAL = "internal"
-    DISSEMINATION = "dissemination"
-    JUDICIAL = "judicial"
+__all__ = ["Purpose", "Withheld", "restrict", "usable"]
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,8 @@ class Return(Node):
     parts: tuple[Name, ...] = ()
     table: Literal["nodes", "links", "hidden-links"] | None = None
     columns: tuple[Column, ...] = ()
+    format: Name | None = None  # `return as gexf`: the answer as an export file
+    purpose: Name | None = None  # `... for dissemination`
 
 
 Stage = Annotated[

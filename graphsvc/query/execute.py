@@ -30,6 +30,7 @@ from graphsvc.analytics.network import (
     weight_values,
 )
 from graphsvc.errors import LimitExceeded
+from graphsvc.model.exchange import FormatName, Purpose
 from graphsvc.model.graph import Entity, Link, Path
 from graphsvc.policy.scope import Scope
 from graphsvc.query import conditions as c
@@ -118,6 +119,8 @@ class QueryResult:
     hidden_links: tuple[ResultPair, ...] = ()
     table: Table | None = None
     elapsed: float = 0.0
+    measure: str | None = None  # the centrality measure behind the nodes' scores
+    export: tuple[FormatName, Purpose] | None = None  # `return as FORMAT for PURPOSE`
 
     @property
     def entity_ids(self) -> list[str]:
@@ -173,6 +176,7 @@ class _State:
     order: IntArray | None = None  # vertices in ranked order, when ranked
     score: npt.NDArray[np.float64] | None = None
     rank: IntArray | None = None
+    measure: str | None = None
     community: IntArray | None = None
     communities: list[ResultCommunity] | None = None
     modularity: float | None = None
@@ -394,6 +398,7 @@ class _Run:
             order=order,
             score=state.score,
             rank=state.rank,
+            measure=state.measure,
             community=state.community,
             communities=state.communities,
             modularity=state.modularity,
@@ -426,6 +431,7 @@ class _Run:
             edges = traverse.induced_edges(self.view, kept)
         narrowed = self._keep(state, kept, edges)
         narrowed.order, narrowed.score, narrowed.rank = order, score, rank
+        narrowed.measure = step.measure.value
         return narrowed
 
     def communities(self, step: p.CommunitiesStep, state: _State) -> _State:
@@ -510,7 +516,7 @@ class _Run:
     def answer(self, state: _State, returns: p.ReturnStep | None, elapsed: float) -> QueryResult:
         self.stage = "return"
         vertices = self.all_vertices(state)
-        if returns is None:
+        if returns is None or returns.export is not None:
             parts = ["nodes", "links"]
             if state.paths is not None:
                 parts.append("paths")
@@ -522,6 +528,8 @@ class _Run:
         else:
             parts = list(returns.parts)
         out: dict[str, Any] = {"parts": tuple(parts), "count": int(vertices.size)}
+        out["measure"] = state.measure
+        out["export"] = None if returns is None else returns.export
         wants_nodes = "nodes" in parts or (returns is not None and returns.table == "nodes")
         if wants_nodes:
             self._within(vertices.size, self.limits.max_nodes, "entities", "max_nodes")

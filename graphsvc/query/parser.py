@@ -337,6 +337,8 @@ class _Builder(Transformer[Token, Any]):
         spec = children[0]
         if spec[0] == "table":
             return ast.Return(**_at(meta), table=spec[1], columns=spec[2])
+        if spec[0] == "export":
+            return ast.Return(**_at(meta), format=spec[1], purpose=spec[2])
         names: list[ast.Name] = spec[1]
         seen: set[str] = set()
         for name in names:
@@ -357,6 +359,10 @@ class _Builder(Transformer[Token, Any]):
         source = next((c for c in children if isinstance(c, str)), "nodes")
         columns = tuple(c for c in children if isinstance(c, ast.Column))
         return "table", source, columns
+
+    def export(self, meta: Meta, children: list[Token]) -> tuple[str, ast.Name, ast.Name | None]:
+        names = [ast.Name(**_at(c), value=str(c)) for c in children]
+        return "export", names[0], names[1] if len(names) > 1 else None
 
     def table_source(self, meta: Meta, children: list[Token]) -> str:
         return str(children[0]).lower()

@@ -17,6 +17,7 @@ from graphsvc.analytics.communities import Algorithm
 from graphsvc.analytics.hidden_links import Method
 from graphsvc.analytics.network import Weighting
 from graphsvc.errors import InvalidInput, InvalidQuery, LimitExceeded
+from graphsvc.model.exchange import FormatName, Purpose
 from graphsvc.model.schema import PropertySpec, Schema
 from graphsvc.model.text import did_you_mean, one_of
 from graphsvc.query import ast
@@ -126,6 +127,7 @@ class ReturnStep(Step):
     parts: tuple[str, ...]
     table: Literal["nodes", "links", "hidden-links"] | None
     columns: tuple[Column, ...]
+    export: tuple[FormatName, Purpose] | None = None  # `return as FORMAT [for PURPOSE]`
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,14 @@ class _Planner:
         )
 
     def returns(self, stage: ast.Return, at: _At) -> ReturnStep:
+        if stage.format is not None:
+            fmt = self.enum(stage.format, FormatName, "export format")
+            purpose = (
+                Purpose.INTERNAL
+                if stage.purpose is None
+                else self.enum(stage.purpose, Purpose, "export purpose")
+            )
+            return ReturnStep(**at, parts=(), table=None, columns=(), export=(fmt, purpose))
         if stage.table is None:
             parts: list[str] = []
             for name in stage.parts:
