@@ -51,7 +51,7 @@ class Limits:
     """seconds one DSL query may run (``runQuery``, ``runSavedQuery``)"""
     max_export_elements: int = 250_000
     """entities and links in one export file"""
-    max_inline_export_bytes: int = 1_000_000
+    max_inline_export_bytes: int = 4_000_000
     """bytes of an export returned inline in the GraphQL answer (larger: a download URL)"""
     max_export_age_seconds: int = 600
     """seconds an export stays downloadable at ``GET /exports/{id}``"""

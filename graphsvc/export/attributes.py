@@ -75,7 +75,8 @@ EDGE_COLUMNS = (
     Column("candidate", "boolean", "a hidden-link candidate (a score, not a record)"),
     Column("score", "double", "hidden-link candidate score"),
 )
-RESERVED = {"id", "label", "source", "target", "weight"}
+# names the tools read specially (Gephi's CSV columns, cytoscape.js's compound-node ``parent``)
+RESERVED = {"id", "label", "source", "target", "weight", "type", "directed", "parent"}
 
 
 class Attributes:
@@ -89,7 +90,11 @@ class Attributes:
             nodes.append(Column("community", "integer", "community the entity belongs to"))
         if any(n.rank is not None for n in graph.nodes):
             nodes.append(Column("rank", "integer", "centrality rank (1 = most central)"))
-        nodes += [Column(m, "double", f"centrality: {m}") for m in _measures(graph.nodes)]
+        taken = {c.key.lower() for c in nodes}
+        self.measure_keys = {
+            m: f"score_{m}" if m.lower() in taken else m for m in _measures(graph.nodes)
+        }
+        nodes += [Column(k, "double", f"centrality: {m}") for m, k in self.measure_keys.items()]
         self.node_props = _property_columns(
             (n.entity.type for n in graph.nodes), schema.entities, {c.key for c in nodes}
         )
@@ -117,7 +122,7 @@ class Attributes:
         if node.rank is not None:
             out["rank"] = node.rank
         for measure, value in node.scores.items():
-            out[measure] = float(value)
+            out[self.measure_keys[measure]] = float(value)
         properties = entity.properties
         for name, column in self.node_props:
             values = properties.get(name)
@@ -247,7 +252,8 @@ def _property_columns(
     for prop, found in specs.items():
         kinds = {_kind(s) for s in found}
         kind: Kind = kinds.pop() if len(kinds) == 1 else "string"
-        key = f"prop_{prop}" if prop in taken or prop.lower() in RESERVED else prop
+        clash = prop.lower() in RESERVED or prop.lower() in {t.lower() for t in taken}
+        key = f"prop_{prop}" if clash else prop
         out.append((prop, Column(key, kind, f"property {prop}")))
     return out
 

@@ -71,7 +71,7 @@ class Banner:
             f"Releasable to: {releasable}",
             f"Caveats: {', '.join(self.caveats) or 'none'}",
             "Handling codes: "
-            + ("; ".join(f"{code}: {meaning}" for code, meaning in self.codes) or "none"),
+            + (" ".join(f"{code}: {meaning}" for code, meaning in self.codes) or "none"),
             f"Originators: {', '.join(self.originators) or 'none'}",
             f"Exported by: {self.exported_by} ({self.agency}) at {self.exported_at}",
             f"Justification: {self.justification or 'none given'}",

@@ -211,7 +211,7 @@ def _community(
     )
     if selected.member is not None:
         at = network.positions_of([selected.member])
-        if at[0] < 0:
+        if at.size == 0:
             raise NotFound(f"no entity {selected.member!r} in the analysed network", field="member")
         chosen = int(partition.membership[at[0]])
     else:

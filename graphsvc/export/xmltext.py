@@ -23,7 +23,7 @@ _ATTR = str.maketrans(
         "\t": "&#9;",
     }
 )
-_CONTENT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_CONTENT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -39,7 +39,7 @@ def attr(value: object) -> str:
 
 
 def content(value: object) -> str:
-    """``value`` as element text."""
+    """``value`` as element text (a carriage return escaped, or readers make it a newline)."""
     return clean(str(value)).translate(_CONTENT)
 
 

@@ -35,7 +35,7 @@ Maker = Callable[..., Made]
 def make_export(
     seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope], schema: Schema
 ) -> Maker:
-    """``make_export("fr-analyst", hops=2, purpose=Purpose.DISSEMINATION, link_types=None)``."""
+    """``make_export("fr-analyst", hops=2, purpose=Purpose.DISSEMINATION, ids=(LEADER,))``."""
 
     def make(
         principal: str = "fr-analyst",
