@@ -1,10 +1,11 @@
 """Running an ingestion: files in, batches of units into the store, a report out.
 
-``Ingestor`` reads native JSONL, CSV through a mapping, or a manifest listing both; validates
-every record; resolves link ends to entities; and writes units (everything one line or row
-asserts) in batched transactions. A unit that fails is reported with file, line, field and
-reason, and everything valid is stored. A link whose end names an entity id not seen yet is
-held back and retried once the whole run has been read, so files may come in any order.
+``Ingestor`` reads native JSONL, FollowTheMoney JSON lines, CSV through a mapping, or a manifest
+listing them; validates every record; resolves link ends to entities; and writes units
+(everything one line or row asserts) in batched transactions. A unit that fails is reported
+with file, line, field and reason, and everything valid is stored. A link whose end names an
+entity id not seen yet is held back and retried once the whole run has been read, so files may
+come in any order.
 
 Re-running the same ingestion is safe: writes are idempotent upserts, so a run interrupted by
 a crash or a kill is completed by running it again.
@@ -24,6 +25,7 @@ from tqdm import tqdm
 
 from graphsvc.errors import GraphsvcError, InvalidInput, InvalidMapping
 from graphsvc.ingest.csvsource import read_csv
+from graphsvc.ingest.ftm import is_ftm_file, read_ftm
 from graphsvc.ingest.mapping import Mapping
 from graphsvc.ingest.native import RawUnit, read_native
 from graphsvc.ingest.sources import SourceRegistry, with_defaults
@@ -176,6 +178,8 @@ class Ingestor:
                     "a manifest names its own mappings; drop --mapping", file=str(file)
                 )
             self.ingest_manifest(file)
+        elif is_ftm_file(file):
+            self.ingest_ftm(file, source)
         elif mapping is not None:
             self.ingest_csv(file, Mapping.load(mapping, self.schema, self.registry))
         elif suffix in CSV_SUFFIXES:
@@ -184,8 +188,8 @@ class Ingestor:
             self.ingest_native(file, source)
         else:
             raise InvalidInput(
-                "unknown kind of file; expected .jsonl (native), .csv with --mapping, "
-                "or a .yaml manifest",
+                "unknown kind of file; expected .jsonl (native), .ftm or .ftm.json "
+                "(FollowTheMoney), .csv with --mapping, or a .yaml manifest",
                 file=str(file),
             )
 
@@ -235,9 +239,10 @@ class Ingestor:
             mapping = None
             if entry.get("mapping"):
                 mapping = Mapping.load(base / str(entry["mapping"]), self.schema, self.registry)
-            elif file.suffix.lower() not in NATIVE_SUFFIXES:
+            elif file.suffix.lower() not in NATIVE_SUFFIXES and not is_ftm_file(file):
                 raise InvalidMapping(
-                    f"{file.name} needs a mapping (only native .jsonl is read without one)",
+                    f"{file.name} needs a mapping (only native .jsonl and FollowTheMoney .ftm "
+                    "are read without one)",
                     file=str(path),
                     field=f"files[{index}]",
                 )
@@ -245,12 +250,20 @@ class Ingestor:
         for file, mapping, default_source in plan:
             if mapping is not None:
                 self.ingest_csv(file, mapping)
+            elif is_ftm_file(file):
+                self.ingest_ftm(file, default_source)
             else:
                 self.ingest_native(file, default_source)
 
     def ingest_native(self, path: Path, source: str | None = None) -> None:
         with self._bar(path) as update:
             self._ingest(str(path), read_native(path, update), source)
+
+    def ingest_ftm(self, path: Path, source: str | None = None) -> None:
+        """FollowTheMoney entities (JSON lines); see ``graphsvc/ingest/ftm.py``."""
+        with self._bar(path) as update:
+            reader = read_ftm(path, self.schema, self.registry, source, update)
+            self._ingest(str(path), reader, source)
 
     def ingest_csv(self, path: Path, mapping: Mapping) -> None:
         self.registry.add(mapping.source)
