@@ -51,6 +51,8 @@ class ExportGraph:
     candidates: tuple[Candidate, ...] = ()
     truncated: bool = False
     measures: tuple[str, ...] = ()  # the centrality measures ``scores`` may name
+    named: tuple[str, ...] = ()  # entity ids the title names
+    plain_title: str = ""  # the title without them, for when one of them is withheld
 
     @property
     def entity_ids(self) -> list[str]:
@@ -97,6 +99,8 @@ def graph_of(
     annotate: Mapping[str, ExportNode] | None = None,
     candidates: Iterable[Candidate] = (),
     measures: tuple[str, ...] = (),
+    named: tuple[str, ...] = (),
+    plain_title: str = "",
 ) -> ExportGraph:
     """An export graph of ``entities`` and ``links`` (duplicates dropped, first kept), where
     ``annotate`` gives the analysis of some entities by id. A link whose end is not among
@@ -118,6 +122,8 @@ def graph_of(
         candidates=tuple(pairs),
         truncated=truncated,
         measures=measures,
+        named=named,
+        plain_title=plain_title,
     )
 
 

@@ -20,7 +20,8 @@ candidates) are left out: they were computed over data that may include what is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from graphsvc.export.graph import ExportGraph, ExportNode
@@ -39,13 +40,14 @@ class Withheld:
     purpose: Purpose
     entities: int = 0
     links: int = 0
-    values: int = 0  # property values of kept entities, asserted only by withheld records
+    values: int = 0  # distinct property values of kept entities no usable record asserts
+    records: int = 0  # entity records left out (of kept and withheld entities)
     analysis: bool = False  # community/centrality/candidates dropped
     codes: tuple[str, ...] = ()
 
     @property
     def any(self) -> bool:
-        return bool(self.entities or self.links or self.values or self.analysis)
+        return bool(self.entities or self.links or self.values or self.records or self.analysis)
 
     @property
     def elements(self) -> int:
@@ -62,15 +64,18 @@ class Withheld:
             parts.append(_count(self.links, "link", "links"))
         if self.values:
             parts.append(_count(self.values, "property value", "property values"))
+        if self.records:
+            parts.append(_count(self.records, "entity record", "entity records"))
         use = "onward dissemination" if self.purpose is Purpose.DISSEMINATION else "judicial use"
         if not parts:
             text = f"nothing withheld: no record restricts {use}"
-        else:
-            codes = ", ".join(self.codes)
+        elif self.codes:
             text = (
-                f"{_join(parts)} withheld: their handling code ({codes}) forbids {use} "
-                "without the originator's permission"
+                f"{_join(parts)} withheld: their handling code ({', '.join(self.codes)}) "
+                f"forbids {use} without the originator's permission"
             )
+        else:
+            text = f"{_join(parts)} withheld: no record that may be used for {use} asserts them"
         if self.analysis:
             text += "; analysis values (communities, centrality, hidden-link candidates) left "
             text += "out, as they were computed on the caller's whole visible data"
@@ -86,10 +91,24 @@ def usable(handling: Handling, purpose: Purpose, agency: str, schema: Schema) ->
     return code is not None and purpose.value not in code.restricts
 
 
+Asserting = Callable[[str], Iterable[Handling]]
+"""The handlings of the visible links touching an entity (in the caller's scope), for an
+entity the export graph alone cannot vouch for."""
+
+
 def restrict(
-    graph: ExportGraph, purpose: Purpose, agency: str, schema: Schema
+    graph: ExportGraph,
+    purpose: Purpose,
+    agency: str,
+    schema: Schema,
+    *,
+    links_of: Asserting | None = None,
 ) -> tuple[ExportGraph, Withheld]:
-    """``graph`` without what ``purpose`` forbids, and the count of what was left out."""
+    """``graph`` without what ``purpose`` forbids, and the count of what was left out.
+
+    An entity no usable entity record asserts and no kept link of the graph touches is kept
+    when ``links_of`` finds a usable visible link outside the graph that asserts it (a
+    ``find Phone`` export holds phones known only through their links)."""
     if purpose is Purpose.INTERNAL:
         return graph, Withheld(purpose)
     codes: set[str] = set()
@@ -103,13 +122,19 @@ def restrict(
     links = [link for link in graph.links if ok(link.handling)]
     touched = {x for link in links for x in (link.source_id, link.target_id)}
     nodes: list[ExportNode] = []
-    withheld_entities = withheld_values = 0
+    withheld_entities = withheld_values = withheld_records = 0
     for node in graph.nodes:
-        entity, dropped = _usable_part(node.entity, ok, schema)
-        if not entity.records and entity.id not in touched:
+        entity, values, records = _usable_part(node.entity, ok, schema)
+        withheld_records += records
+        keep = bool(entity.records) or entity.id in touched
+        if not keep and links_of is not None:
+            keep, refused = _asserted_elsewhere(links_of(entity.id), purpose, agency, schema)
+            if not keep:
+                codes.update(refused)
+        if not keep:
             withheld_entities += 1
             continue
-        withheld_values += dropped
+        withheld_values += values
         nodes.append(ExportNode(entity))  # analysis values are dropped (see the module doc)
     kept_ids = {n.entity.id for n in nodes}
     kept_links = [x for x in links if x.source_id in kept_ids and x.target_id in kept_ids]
@@ -121,27 +146,45 @@ def restrict(
         entities=withheld_entities,
         links=len(graph.links) - len(kept_links),
         values=withheld_values,
+        records=withheld_records,
         analysis=analysis,
         codes=tuple(sorted(codes)),
     )
-    restricted = replace(graph.with_parts(nodes, kept_links, ()), measures=())
+    title = graph.title
+    if any(x not in kept_ids for x in graph.named):  # the title must not name what is withheld
+        title = graph.plain_title or "export"
+    restricted = replace(graph.with_parts(nodes, kept_links, ()), measures=(), title=title)
     return restricted, withheld
+
+
+def _asserted_elsewhere(
+    handlings: Iterable[Handling], purpose: Purpose, agency: str, schema: Schema
+) -> tuple[bool, set[str]]:
+    """Whether one of ``handlings`` is usable (stopping there), else the codes refusing them."""
+    refused: set[str] = set()
+    for handling in handlings:
+        if usable(handling, purpose, agency, schema):
+            return True, set()
+        refused.add(handling.code)
+    return False, refused
 
 
 def _usable_part(
     entity: Entity, ok: Callable[[Handling], bool], schema: Schema
-) -> tuple[Entity, int]:
-    """The entity with only the records ``ok`` accepts and the values they assert, and how
-    many values were dropped."""
+) -> tuple[Entity, int, int]:
+    """The entity with only the records ``ok`` accepts and the values they assert; how many
+    distinct values only the others asserted, and how many records were left out."""
     records = tuple(r for r in entity.records if ok(r.handling))
     if len(records) == len(entity.records):
-        return entity, 0
+        return entity, 0, 0
     kept = {(r.provenance.source, r.provenance.record) for r in records}
     statements = tuple(s for s in entity.statements if s.derived or (s.source, s.record) in kept)
     etype = schema.entities.get(entity.type)
     label = label_of(entity.id, etype.label if etype else None, statements)
     part = replace(entity, statements=statements, records=records, label=label)
-    return part, len(entity.statements) - len(statements)
+    still = {(s.property, json.dumps(s.value)) for s in statements}
+    lost = {(s.property, json.dumps(s.value)) for s in entity.statements} - still
+    return part, len(lost), len(entity.records) - len(records)
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -11,7 +11,7 @@ centrality, hidden-link candidates).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from graphsvc.analytics import communities as communities_
 from graphsvc.analytics.network import Selection, network_of, weight_values
 from graphsvc.errors import InvalidInput, LimitExceeded, NotFound
 from graphsvc.export.graph import Candidate, ExportGraph, ExportNode, graph_of, of_paths
+from graphsvc.model.graph import Entity
 from graphsvc.policy.scope import Scope
 from graphsvc.query.execute import QueryResult
 from graphsvc.query.plan import QueryLimits
@@ -143,7 +144,17 @@ def collect(
             max_links=selected.max_links,
         )
         title = f"expand of {_names(selected.ids)}, {selected.hops} hop(s)"
-        return Collected(graph_of(title, found.nodes, found.links, truncated=found.truncated))
+        plain = f"expand of {_count(selected.ids)}, {selected.hops} hop(s)"
+        return Collected(
+            graph_of(
+                title,
+                found.nodes,
+                found.links,
+                truncated=found.truncated,
+                named=selected.ids,
+                plain_title=plain,
+            )
+        )
     if isinstance(selected, PathsSelection):
         paths = store.paths(
             scope,
@@ -155,7 +166,12 @@ def collect(
             directed=selected.directed,
         )
         title = f"paths from {selected.source} to {selected.target}"
-        return Collected(of_paths(title, paths))
+        graph = replace(
+            of_paths(title, paths),
+            named=(selected.source, selected.target),
+            plain_title="paths between two entities",
+        )
+        return Collected(graph)
     if isinstance(selected, SubgraphSelection):
         found = store.subgraph(
             scope,
@@ -164,7 +180,16 @@ def collect(
             max_links=selected.max_links,
         )
         title = f"subgraph of {_names(selected.ids)}"
-        return Collected(graph_of(title, found.nodes, found.links, truncated=found.truncated))
+        return Collected(
+            graph_of(
+                title,
+                found.nodes,
+                found.links,
+                truncated=found.truncated,
+                named=selected.ids,
+                plain_title=f"subgraph of {_count(selected.ids)}",
+            )
+        )
     if isinstance(selected, CommunitySelection):
         return Collected(_community(store, scope, selected, limits))
     if isinstance(selected, QuerySelection):
@@ -172,9 +197,10 @@ def collect(
     return Collected(_visible(store, scope, selected, limits))
 
 
-def of_result(title: str, result: QueryResult) -> ExportGraph:
+def of_result(title: str, result: QueryResult, more: Sequence[Entity] = ()) -> ExportGraph:
     """The export graph of a query's answer: its nodes (with rank, score and community), links,
-    paths and hidden-link candidates."""
+    paths and hidden-link candidates; ``more`` are entities the answer names without returning
+    them as nodes (the store reads them: see ``_missing_entities``)."""
     annotate: dict[str, ExportNode] = {}
     for node in result.nodes:
         scores = {result.measure or "score": node.score} if node.score is not None else {}
@@ -184,6 +210,13 @@ def of_result(title: str, result: QueryResult) -> ExportGraph:
     entities = [n.entity for n in result.nodes]
     entities += [e for path in result.paths for e in path.nodes]
     entities += [e for pair in result.hidden_links for e in (pair.source, pair.target)]
+    entities += more
+    for community in result.communities:
+        for member in community.members:
+            if member not in annotate:
+                found = next((e for e in more if e.id == member), None)
+                if found is not None:
+                    annotate[member] = ExportNode(found, community=community.id)
     links = list(result.links) + [link for path in result.paths for link in path.links]
     candidates = [
         Candidate(p.source.id, p.target.id, p.score, dict(p.scores)) for p in result.hidden_links
@@ -222,18 +255,26 @@ def _community(
             )
     members = np.flatnonzero(partition.membership == chosen)
     assert network.vertex_view is not None
-    ids = [str(x) for x in view.vertex_ids[network.vertex_view[members]]]
-    limits.check(len(ids), 0)
+    member_ids = [str(x) for x in view.vertex_ids[network.vertex_view[members]]]
+    limits.check(len(member_ids), 0)
     found = store.subgraph(
-        scope, ids, link_filter=analysis.link_filter, max_links=limits.max_elements
+        scope, member_ids, link_filter=analysis.link_filter, max_links=limits.max_elements
     )
-    where = "the whole visible graph" if analysis.ids is None else _names(analysis.ids)
-    title = (
-        f"community {chosen} ({len(ids)} entities; {selected.algorithm.name}, "
-        f"seed {selected.seed}) of {where}"
-    )
+    ids = analysis.ids or ()
+    head = f"community {chosen} ({len(member_ids)} entities; {selected.algorithm.name}, "
+    head += f"seed {selected.seed}) of "
+    whole = analysis.ids is None
     annotate = {e.id: ExportNode(e, community=chosen) for e in found.nodes}
-    return graph_of(title, found.nodes, found.links, truncated=found.truncated, annotate=annotate)
+    around = "the whole visible graph" if whole else f"the neighbourhood of {_names(ids)}"
+    return graph_of(
+        head + around,
+        found.nodes,
+        found.links,
+        truncated=found.truncated,
+        annotate=annotate,
+        named=tuple(ids),
+        plain_title=head + f"the neighbourhood of {_count(ids)}",
+    )
 
 
 def _query(
@@ -260,8 +301,22 @@ def _query(
             declared_only=selected.saved is not None,
         )
     title = f"saved query {name} v{version}" if name else "query"
-    graph = of_result(title, result)
+    graph = of_result(title, result, _missing_entities(store, scope, result))
     return Collected(graph, query=name, dsl=dsl, version=version, result=result)
+
+
+def _missing_entities(store: GraphStore, scope: Scope, result: QueryResult) -> list[Entity]:
+    """The entities a query's answer names without returning them as nodes (the ends of its
+    links after ``return links``, the members of ``return communities``)."""
+    present = {n.entity.id for n in result.nodes}
+    present |= {e.id for path in result.paths for e in path.nodes}
+    wanted = {x for link in result.links for x in (link.source_id, link.target_id)}
+    wanted |= {m for c in result.communities for m in c.members}
+    missing = sorted(wanted - present)
+    found: list[Entity] = []
+    for start in range(0, len(missing), BATCH):
+        found += store.get_entities(scope, missing[start : start + BATCH])
+    return found
 
 
 def _visible(
@@ -282,6 +337,10 @@ def _visible(
     entities.sort(key=lambda e: e.id)
     links.sort(key=lambda x: x.id)
     return graph_of("the whole visible graph", entities, links)
+
+
+def _count(ids: Sequence[str]) -> str:
+    return "1 entity" if len(ids) == 1 else f"{len(ids)} entities"
 
 
 def _names(ids: Sequence[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +20,12 @@ from graphsvc.export.formats import Format, format_named
 from graphsvc.export.purpose import restrict
 from graphsvc.export.select import Collected, ExportLimits, Selected, collect
 from graphsvc.model.exchange import FormatName, Purpose
+from graphsvc.model.records import Handling
 from graphsvc.policy.scope import Scope
 from graphsvc.query.execute import QueryResult
 from graphsvc.store.protocol import GraphStore
+
+PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,9 @@ def export(
     graph = collected.graph
     bounds.check(len(graph.nodes), len(graph.links))
     principal = scope.principal
-    kept, withheld = restrict(graph, purpose, principal.agency, store.schema)
+    kept, withheld = restrict(
+        graph, purpose, principal.agency, store.schema, links_of=_links_of(store, scope)
+    )
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     export_id = "exp-" + secrets.token_urlsafe(18)
@@ -103,7 +109,7 @@ def export(
         id=export_id,
         format=chosen,
         purpose=purpose,
-        filename=filename(graph.title, chosen, moment),
+        filename=filename(kept.title, chosen, moment),
         content=content,
         banner=banner,
         entity_ids=tuple(kept.entity_ids),
@@ -111,6 +117,22 @@ def export(
         created_at=stamp,
         collected=collected,
     )
+
+
+def _links_of(store: GraphStore, scope: Scope) -> Callable[[str], Iterator[Handling]]:
+    """The handlings of the visible links touching an entity, a page at a time (``restrict``
+    stops at the first usable one)."""
+
+    def handlings(entity_id: str) -> Iterator[Handling]:
+        offset = 0
+        while True:
+            page = store.entity_links(scope, entity_id, limit=PAGE, offset=offset)
+            yield from (link.handling for link in page)
+            if len(page) < PAGE:
+                return
+            offset += PAGE
+
+    return handlings
 
 
 def filename(title: str, chosen: Format, moment: datetime) -> str:

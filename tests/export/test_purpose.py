@@ -533,12 +533,6 @@ def test_name_only_in_another_agency_h2_record_is_in_no_file(
 # -- bugs ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Withheld.values counts dropped statements, not 'property values of kept "
-    "entities asserted only by withheld records': a value also asserted by a usable record, "
-    "or by two withheld records, is counted (the banner overstates what was withheld)",
-)
 def test_withheld_values_counts_values_asserted_only_by_withheld_records(
     case_graph: ExportGraph, schema: Schema
 ) -> None:
@@ -549,13 +543,6 @@ def test_withheld_values_counts_values_asserted_only_by_withheld_records(
     assert withheld.values == want.withheld_values
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a restricted record left out that asserts no value of its own (no property, "
-    "or only values usable records assert too) puts its code in Withheld.codes but in no "
-    "count: the banner says 'nothing withheld: no record restricts judicial use' although "
-    "the record (its source, id, grading and handling) was left out",
-)
 def test_text_names_the_code_of_a_record_left_out_without_values(
     schema: Schema, tmp_path: Path
 ) -> None:
@@ -600,12 +587,6 @@ def test_internal_export_of_phones_known_only_through_links(
     assert set(made.entity_ids) == {PHONE_0, PHONE_1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: restrict decides an entity without entity records from the links of the "
-    "export graph only; an entity asserted by a usable (H0) link that the selection left out "
-    "('find Phone', a subgraph of one id) is withheld from a dissemination export",
-)
 def test_entity_asserted_by_a_usable_link_outside_the_selection_is_kept(
     phone_store: EmbeddedStore, schema: Schema
 ) -> None:
@@ -621,12 +602,6 @@ def test_entity_asserted_by_a_usable_link_outside_the_selection_is_kept(
     assert set(made.entity_ids) == {PHONE_0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an entity withheld because only a restricted link outside the export graph "
-    "asserts it adds no code to Withheld.codes; the banner then reads 'their handling code () "
-    "forbids onward dissemination'",
-)
 def test_withheld_text_names_the_code_of_every_withheld_entity(
     phone_store: EmbeddedStore, schema: Schema
 ) -> None:
@@ -644,12 +619,6 @@ def test_withheld_text_names_the_code_of_every_withheld_entity(
     assert "H2" in made.banner.withheld
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the export's title (banner 'Contents:' line, every format's banner, the file "
-    "name) names the selected ids, including an entity the purpose withheld; for a selector "
-    "the id is the value itself (a phone number known only from another agency's H2 record)",
-)
 def test_withheld_selected_id_is_not_in_the_file(
     phone_store: EmbeddedStore, schema: Schema
 ) -> None:

@@ -437,12 +437,6 @@ def test_query_in_another_scope_answers_with_what_it_sees(
         assert all(scope.allows(x.handling) for x in got.links)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: of_result keeps a link only with both ends among the answer's nodes; a query "
-    "that returns links (`| return links`, `return table of links`) has no nodes, so its "
-    "export holds none of its links (an empty file)",
-)
 def test_query_returning_only_links_exports_them(
     seed_store: EmbeddedStore, seed_scope: ScopeOf
 ) -> None:
@@ -456,11 +450,6 @@ def test_query_returning_only_links_exports_them(
     assert set(got.entity_ids) == ends
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: of_result ignores QueryResult.communities; a query that returns communities "
-    "(`| return communities`) has no nodes, so its export holds none of their members",
-)
 def test_query_returning_only_communities_exports_their_members(
     seed_store: EmbeddedStore, seed_scope: ScopeOf
 ) -> None:
