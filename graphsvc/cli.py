@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="load native JSONL, mapped CSV or a manifest")
+    ingest = commands.add_parser(
+        "ingest", help="load native JSONL, mapped CSV, FollowTheMoney (.ftm) or a manifest"
+    )
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--mapping", help="CSV mapping (YAML) for the CSV files given")
     ingest.add_argument("--source", help="source of records whose provenance names none")
