@@ -290,10 +290,20 @@ class _Run:
             vertices, edges = found.vertices, found.edges
         else:
             vertices, edges = self._expand_where(seeds, step.hops, mask, step.where)
-        return _State(
+        grown = _State(
             vertices=np.union1d(seeds, vertices),
             edges=np.union1d(self.all_edges(state), edges) if state.edges is not None else edges,
         )
+        # what earlier stages computed stays with the entities it was computed for
+        grown.order, grown.score, grown.rank, grown.measure = (
+            state.order,
+            state.score,
+            state.rank,
+            state.measure,
+        )
+        grown.community, grown.communities = state.community, state.communities
+        grown.modularity = state.modularity
+        return grown
 
     def _expand_where(
         self, seeds: IntArray, hops: int, mask: BoolArray | None, where: c.Condition
@@ -499,13 +509,17 @@ class _Run:
             state.vertices = np.union1d(state.vertices, ends)
         return state
 
+    def ordered(self, state: _State, vertices: IntArray) -> IntArray:
+        """``vertices`` in answer order: the ranked ones best first, then the others (added by
+        a later stage) by id."""
+        by_id = vertices[np.argsort(self.view.id_rank[vertices], kind="stable")]
+        if state.order is None:
+            return by_id
+        ranked = state.order[np.isin(state.order, vertices)]
+        return np.concatenate([ranked, by_id[~np.isin(by_id, ranked)]])
+
     def limit(self, step: p.LimitStep, state: _State) -> _State:
-        vertices = self.all_vertices(state)
-        if state.order is not None:
-            chosen = state.order[: step.count]
-        else:
-            by_id = vertices[np.argsort(self.view.id_rank[vertices], kind="stable")]
-            chosen = by_id[: step.count]
+        chosen = self.ordered(state, self.all_vertices(state))[: step.count]
         narrowed = self._keep(state, np.sort(chosen), state.edges)
         if state.vertices is None:  # the whole graph: links among the chosen
             narrowed.edges = traverse.induced_edges(self.view, np.sort(chosen))
@@ -560,10 +574,7 @@ class _Run:
             )
 
     def _nodes(self, state: _State, vertices: IntArray) -> list[ResultNode]:
-        if state.order is not None:
-            ordered = state.order
-        else:
-            ordered = vertices[np.argsort(self.view.id_rank[vertices], kind="stable")]
+        ordered = self.ordered(state, vertices)
         degree = self.degrees(state)
         out = []
         for v, entity in zip(ordered.tolist(), self.entities_of(ordered.tolist()), strict=True):

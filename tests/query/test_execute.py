@@ -363,11 +363,6 @@ def test_rank_nodes_come_best_first(ask: Callable[..., QueryResult]) -> None:
     assert [n.rank for n in result.nodes] == [1, 2, 3, 4]
 
 
-@pytest.mark.xfail(
-    reason="BUG: expand builds a fresh working set and drops the scores, ranks and "
-    "communities of earlier stages, though the planner accepts score/community after it",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -694,11 +689,6 @@ def test_seed_answers_shrink_with_clearance(
     assert seen["fr-analyst"] < seen["fr-supervisor"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: after a rank, _nodes lists only the ranked order, so the candidates "
-    "hidden-links adds to the working set are counted but not returned as nodes",
-    strict=True,
-)
 def test_hidden_links_after_a_rank_are_returned_as_nodes(
     ask: Callable[..., QueryResult],
 ) -> None:
