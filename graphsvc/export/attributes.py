@@ -131,7 +131,8 @@ class Attributes:
         return out
 
     def _link_handlings(self, entity_id: str) -> list[Handling]:
-        """An entity no visible entity record asserts is known through its links."""
+        """An entity no visible entity record asserts is known through its links: those of the
+        graph, else those outside it that vouch for it."""
         index = self.__dict__.get("_touching")
         if index is None:
             index = {}
@@ -139,7 +140,7 @@ class Attributes:
                 for end in (link.source_id, link.target_id):
                     index.setdefault(end, []).append(link.handling)
             self.__dict__["_touching"] = index
-        found: list[Handling] = index.get(entity_id, [])
+        found: list[Handling] = index.get(entity_id) or list(self.graph.outside.get(entity_id, ()))
         return found
 
     def _handling_summary(self, handlings: list[Handling]) -> dict[str, Value]:

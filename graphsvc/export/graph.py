@@ -53,6 +53,9 @@ class ExportGraph:
     measures: tuple[str, ...] = ()  # the centrality measures ``scores`` may name
     named: tuple[str, ...] = ()  # entity ids the title names
     plain_title: str = ""  # the title without them, for when one of them is withheld
+    outside: Mapping[str, tuple[Handling, ...]] = field(default_factory=dict)
+    """For an entity no record of the graph asserts (no visible entity record, no link of the
+    graph touching it): the handlings of the visible links outside the graph that do."""
 
     @property
     def entity_ids(self) -> list[str]:
@@ -83,11 +86,19 @@ class ExportGraph:
 
     @property
     def handlings(self) -> list[Handling]:
-        """The handling of every record behind the graph: each link's and each visible
-        entity record's."""
+        """The handling of every record behind the graph: each link's, each visible entity
+        record's, and those of the links outside that vouch for an entity (``outside``)."""
         out = [link.handling for link in self.links]
         out += [r.handling for n in self.nodes for r in n.entity.records]
+        out += [h for handlings in self.outside.values() for h in handlings]
         return out
+
+    def unvouched(self) -> list[str]:
+        """Entities no record of the graph asserts: their handling is that of links outside."""
+        touched = {x for link in self.links for x in (link.source_id, link.target_id)}
+        return [
+            n.entity.id for n in self.nodes if not n.entity.records and n.entity.id not in touched
+        ]
 
 
 def graph_of(

@@ -21,7 +21,7 @@ candidates) are left out: they were computed over data that may include what is 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from graphsvc.export.graph import ExportGraph, ExportNode
@@ -91,23 +91,16 @@ def usable(handling: Handling, purpose: Purpose, agency: str, schema: Schema) ->
     return code is not None and purpose.value not in code.restricts
 
 
-Asserting = Callable[[str], Iterable[Handling]]
-"""The handlings of the visible links touching an entity (in the caller's scope), for an
-entity the export graph alone cannot vouch for."""
-
-
 def restrict(
     graph: ExportGraph,
     purpose: Purpose,
     agency: str,
     schema: Schema,
-    *,
-    links_of: Asserting | None = None,
 ) -> tuple[ExportGraph, Withheld]:
     """``graph`` without what ``purpose`` forbids, and the count of what was left out.
 
     An entity no usable entity record asserts and no kept link of the graph touches is kept
-    when ``links_of`` finds a usable visible link outside the graph that asserts it (a
+    when a usable visible link outside the graph asserts it (``graph.outside``: a
     ``find Phone`` export holds phones known only through their links)."""
     if purpose is Purpose.INTERNAL:
         return graph, Withheld(purpose)
@@ -122,15 +115,19 @@ def restrict(
     links = [link for link in graph.links if ok(link.handling)]
     touched = {x for link in links for x in (link.source_id, link.target_id)}
     nodes: list[ExportNode] = []
+    outside: dict[str, tuple[Handling, ...]] = {}
     withheld_entities = withheld_values = withheld_records = 0
     for node in graph.nodes:
         entity, values, records = _usable_part(node.entity, ok, schema)
         withheld_records += records
         keep = bool(entity.records) or entity.id in touched
-        if not keep and links_of is not None:
-            keep, refused = _asserted_elsewhere(links_of(entity.id), purpose, agency, schema)
-            if not keep:
-                codes.update(refused)
+        if not keep and entity.id in graph.outside:
+            found = graph.outside[entity.id]
+            if any(usable(h, purpose, agency, schema) for h in found):
+                keep = True
+                outside[entity.id] = tuple(h for h in found if usable(h, purpose, agency, schema))
+            else:
+                codes.update(h.code for h in found)
         if not keep:
             withheld_entities += 1
             continue
@@ -153,20 +150,10 @@ def restrict(
     title = graph.title
     if any(x not in kept_ids for x in graph.named):  # the title must not name what is withheld
         title = graph.plain_title or "export"
-    restricted = replace(graph.with_parts(nodes, kept_links, ()), measures=(), title=title)
+    restricted = replace(
+        graph.with_parts(nodes, kept_links, ()), measures=(), title=title, outside=outside
+    )
     return restricted, withheld
-
-
-def _asserted_elsewhere(
-    handlings: Iterable[Handling], purpose: Purpose, agency: str, schema: Schema
-) -> tuple[bool, set[str]]:
-    """Whether one of ``handlings`` is usable (stopping there), else the codes refusing them."""
-    refused: set[str] = set()
-    for handling in handlings:
-        if usable(handling, purpose, agency, schema):
-            return True, set()
-        refused.add(handling.code)
-    return False, refused
 
 
 def _usable_part(

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from graphsvc.export.banner import Banner, banner_for
 from graphsvc.export.formats import Format, format_named
+from graphsvc.export.graph import ExportGraph
 from graphsvc.export.purpose import restrict
 from graphsvc.export.select import Collected, ExportLimits, Selected, collect
 from graphsvc.model.exchange import FormatName, Purpose
@@ -87,9 +87,8 @@ def export(
     graph = collected.graph
     bounds.check(len(graph.nodes), len(graph.links))
     principal = scope.principal
-    kept, withheld = restrict(
-        graph, purpose, principal.agency, store.schema, links_of=_links_of(store, scope)
-    )
+    graph = replace(graph, outside=_vouching(store, scope, graph))
+    kept, withheld = restrict(graph, purpose, principal.agency, store.schema)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     export_id = "exp-" + secrets.token_urlsafe(18)
@@ -119,20 +118,16 @@ def export(
     )
 
 
-def _links_of(store: GraphStore, scope: Scope) -> Callable[[str], Iterator[Handling]]:
-    """The handlings of the visible links touching an entity, a page at a time (``restrict``
-    stops at the first usable one)."""
-
-    def handlings(entity_id: str) -> Iterator[Handling]:
-        offset = 0
-        while True:
-            page = store.entity_links(scope, entity_id, limit=PAGE, offset=offset)
-            yield from (link.handling for link in page)
-            if len(page) < PAGE:
-                return
-            offset += PAGE
-
-    return handlings
+def _vouching(
+    store: GraphStore, scope: Scope, graph: ExportGraph
+) -> dict[str, tuple[Handling, ...]]:
+    """For each entity no record of the graph asserts, the handlings of (up to ``PAGE`` of)
+    the visible links that do: they mark it in the file and the banner, and decide whether a
+    purpose may carry it."""
+    return {
+        entity_id: tuple(link.handling for link in store.entity_links(scope, entity_id, limit=PAGE))
+        for entity_id in graph.unvouched()
+    }
 
 
 def filename(title: str, chosen: Format, moment: datetime) -> str:

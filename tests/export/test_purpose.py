@@ -24,6 +24,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from graphsvc.export.formats import FORMATS
 from graphsvc.export.graph import Candidate, ExportGraph, ExportNode, graph_of
@@ -696,3 +697,40 @@ def test_property_restrict_equals_the_oracle(
         graph = read_all(store, records, schema, analysis=analysis)
     for purpose in Purpose:
         check(graph, records, purpose, caller, schema)
+
+
+GRAPHML = {"g": "http://graphml.graphdrawing.org/xmlns"}
+CONFIDENTIAL_LINK: list[dict[str, Any]] = [
+    person_record("Q1", "p-q", "H0", BE, name="Quentin"),
+    link_record("C1", "p-q", PHONE_2, "H1", FR, classification="CONFIDENTIAL"),
+]
+
+
+def test_an_entity_known_only_through_a_link_left_out_is_marked_by_that_link(
+    schema: Schema, tmp_path: Path
+) -> None:
+    """A phone in the file only through a link the selection left out (a subgraph of the
+    phone alone) carries that link's handling, and the banner counts it."""
+    with EmbeddedStore(tmp_path / "g.db", schema) as store:
+        assert load(store, CONFIDENTIAL_LINK).rejected == 0
+        scope = scope_of(schema, agency="DE-BKA", country="DE")
+        made = export(store, scope, SubgraphSelection(ids=(PHONE_2,)), "graphml", justification="t")
+        assert made.entity_ids == (PHONE_2,) and made.link_ids == ()
+        assert made.banner.classification == "CONFIDENTIAL"
+        assert made.banner.codes == (("H1", schema.policy.codes["H1"].meaning),)
+        root = etree.fromstring(made.content)
+        (key,) = root.xpath(
+            "//g:key[@for='node'][@attr.name='classification']/@id", namespaces=GRAPHML
+        )
+        (value,) = root.xpath(f"//g:node/g:data[@key='{key}']/text()", namespaces=GRAPHML)
+        assert value == "CONFIDENTIAL"
+        judicial = export(
+            store,
+            scope,
+            SubgraphSelection(ids=(PHONE_2,)),
+            "graphml",
+            Purpose.JUDICIAL,
+            justification="t",
+        )
+        assert judicial.entity_ids == ()
+        assert "H1" in judicial.banner.withheld
