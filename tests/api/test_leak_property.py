@@ -20,12 +20,18 @@ The analytics (communities, centrality, hiddenLinks with their evidence) go in o
 whole graph and on a drawn neighbourhood and filter; their floats are compared to 1e-9 (the
 iterative measures are not reproducible to the last bit, and near-equal scores may come in
 either order), everything else exactly.
+The exports (Cytoscape JSON, inline, purpose INTERNAL: the whole visible graph and an expand of
+drawn ids in one request, a community by a drawn member in another) are compared on their
+elements without handling attributes and banner (both neutral in B), sorted by id; every
+handling attribute A exports must come from records the oracle lets the principal see, and the
+banner's classification must not exceed the principal's clearance.
 
 GRAPHSVC_API_LEAK_EXAMPLES sets how many examples run (default 60).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -49,6 +55,7 @@ from tests.api.conftest import HS256, make_jwt, serve
 from tests.policy.test_leak_property import (
     ALL_IDS,
     DAYS,
+    LEVELS,
     LINK_KINDS,
     NEUTRAL,
     QUERIES,
@@ -112,6 +119,14 @@ FRAGMENTS = {
     }
   }
 }""",
+    "Export": """fragment Export on ExportResult {
+  id format purpose filename mediaType size sha256 entities links truncated encoding content url
+  expiresAt
+  banner {
+    marking classification releasableTo releasableToAll caveats handlingCodes originators
+    withheld withheldElements text
+  }
+}""",
 }
 FILTER = {
     "linkTypes": "[String!]",
@@ -158,6 +173,30 @@ ANALYTICS = """query ($ids: [ID!], $hops: Int!, $linkTypes: [String!], $since: I
       minConfidence: $minConfidence) { ...Hidden }
 }"""
 
+EXPORTS = """mutation ($ids: [ID!]!, $hops: Int!, $links: LinkScope) {
+  whole: export(format: CYTOSCAPE, purpose: INTERNAL, delivery: INLINE,
+      what: {visibleGraph: {}}) { ...Export }
+  near: export(format: CYTOSCAPE, purpose: INTERNAL, delivery: INLINE,
+      what: {expand: {ids: $ids, hops: $hops, links: $links}}) { ...Export }
+}"""
+EXPORT_COMMUNITY = """mutation ($member: ID!) {
+  community: export(format: CYTOSCAPE, purpose: INTERNAL, delivery: INLINE,
+      what: {community: {member: $member}}) { ...Export }
+}"""
+# the handling attributes of the exported elements (attributes.py): neutral in B by construction
+NODE_HANDLING = ("classification", "handlingCodes", "releasableTo", "caveats", "originators")
+EDGE_HANDLING = (
+    "classification",
+    "releasableTo",
+    "caveats",
+    "handlingCode",
+    "originator",
+    "retainUntil",
+)
+# what differs between two exports of the same elements besides handling: a random id, the
+# time in the file name, and the digest and size of a file whose handling differs
+EXPORT_VARYING = ("exportId", "sha256", "size", "marking")
+
 
 def document(query: str) -> str:
     """The query with the fragments it uses (GraphQL refuses unused ones)."""
@@ -181,6 +220,7 @@ class Step:
     expect: str | None = None
     walk: bool = False
     approx: bool = False  # floats compared to a relative 1e-9 (the analytics)
+    export: bool = False  # export results: compared as ``export_view`` shows them
 
 
 def by_id(field: str, fragment: str, ids: list[str], expect: str) -> Step:
@@ -356,6 +396,18 @@ def draw_steps(
         **data.draw(filters, label="analytics filter"),
     }
     steps.append(Step(ANALYTICS, analysed, "ok", approx=True))
+    exported = {
+        "ids": data.draw(st.lists(some_ids, min_size=1, max_size=3), label="export ids"),
+        "hops": data.draw(st.integers(1, 3), label="export hops"),
+        "links": data.draw(st.one_of(st.none(), filters), label="export links"),
+    }
+    steps.append(Step(EXPORTS, exported, "ok", export=True))
+    # the analysed network is every entity with a visible link to another one
+    joined = sorted({e for pair in pairs if pair[0] != pair[1] for e in pair})
+    members = st.one_of(some_ids, *([st.sampled_from(joined)] if joined else []))
+    member = data.draw(members, label="community member")
+    expect = "ok" if member in joined else "NOT_FOUND"
+    steps.append(Step(EXPORT_COMMUNITY, {"member": member}, expect, export=True))
     steps.append(Step(ME_AND_STATS, {}, "ok"))  # last: the counts say least about a difference
     return steps
 
@@ -470,9 +522,161 @@ def audited(server: Server) -> list[Any]:
     if entries:
         server.audited = entries[-1].seq
     return [
-        (e.principal, e.auth, e.operations, sorted(e.entities), sorted(e.links), e.outcome)
+        (
+            e.principal,
+            e.auth,
+            [audited_operation(op) for op in e.operations],
+            sorted(e.entities),
+            sorted(e.links),
+            e.outcome,
+        )
         for e in entries
     ]
+
+
+def audited_operation(operation: Any) -> Any:
+    """An audited operation; of an export, without what differs between two exports of the
+    same elements (``EXPORT_VARYING``; the file name without its time). An export that
+    failed records no file."""
+    if operation.get("name") != "export" or "exportId" not in operation["arguments"]:
+        return operation
+    arguments = {k: v for k, v in operation["arguments"].items() if k not in EXPORT_VARYING}
+    arguments["filename"] = without_time(arguments["filename"])
+    return {**operation, "arguments": arguments}
+
+
+def without_time(filename: str) -> str:
+    """``graphsvc-20261123-100412-community-0.cyjs`` as ``graphsvc-community-0.cyjs``."""
+    return re.sub(r"^graphsvc-\d{8}-\d{6}-", "graphsvc-", filename)
+
+
+def export_view(answer: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, Any]:
+    """An answer of export results without what differs by construction between A and B: the
+    export id, the digest and size of the file, the time in its name, its banner, and the
+    handling attributes of its elements. The content's nodes and edges are sorted by id. The
+    results as they came (banner, parsed content) are collected into ``found``."""
+    if not answer.get("data"):
+        return answer
+    out: dict[str, Any] = {**answer, "data": {}}
+    for alias, result in answer["data"].items():
+        found.append({**result, "content": json.loads(result["content"])})
+        content = json.loads(result["content"])
+        elements = content.pop("elements")
+        assert [len(elements["nodes"]), len(elements["edges"])] == [
+            result["entities"],
+            result["links"],
+        ], (alias, result)
+        assert content["data"]["classification"] == result["banner"]["classification"], result
+        del content["data"]
+        content["elements"] = {
+            "nodes": sorted(
+                (
+                    {k: v for k, v in n["data"].items() if k not in NODE_HANDLING}
+                    for n in elements["nodes"]
+                ),
+                key=lambda d: d["id"],
+            ),
+            "edges": sorted(
+                (
+                    {k: v for k, v in e["data"].items() if k not in EDGE_HANDLING}
+                    for e in elements["edges"]
+                ),
+                key=lambda d: d["id"],
+            ),
+        }
+        view = {k: v for k, v in result.items() if k not in ("id", "sha256", "size", "banner")}
+        view["filename"] = without_time(result["filename"])
+        view["content"] = content
+        out["data"][alias] = view
+    return out
+
+
+def split(value: Any) -> set[str]:
+    """An attribute of several values (``"; "``-joined) as a set; absent is empty."""
+    return set(value.split("; ")) if value else set()
+
+
+def check_exported(
+    found: list[dict[str, Any]], visible: list[dict[str, Any]], caller: dict[str, Any]
+) -> None:
+    """Every handling attribute of A's exports comes from records the oracle lets the caller
+    see: an edge's is its link record's; a node's those of the entity's records (or, for an
+    entity known only through links, some of its links': those in the file, so none when an
+    export's link filter leaves them out); the banner's those of the elements."""
+    links = {r["id"]: r["handling"] for r in visible if r["kind"] == "link"}
+    asserted: dict[str, list[dict[str, Any]]] = {}
+    touching: dict[str, list[dict[str, Any]]] = {}
+    for r in visible:
+        if r["kind"] == "entity":
+            key = r.get("id") or "phone:" + r["properties"]["number"]
+            asserted.setdefault(key, []).append(r["handling"])
+        else:
+            for side in ("from", "to"):
+                touching.setdefault(end_id(r[side]), []).append(r["handling"])
+    for result in found:
+        elements = result["content"]["elements"]
+        behind: list[dict[str, Any]] = []
+        for edge in (e["data"] for e in elements["edges"]):
+            assert edge["id"] in links, ("an exported link the caller may not see", edge)
+            h = links[edge["id"]]
+            behind.append(h)
+            assert (
+                edge["classification"],
+                split(edge.get("releasableTo")),
+                split(edge.get("caveats")),
+                edge["handlingCode"],
+                edge["originator"],
+                edge.get("retainUntil"),
+            ) == (
+                h["classification"],
+                set(h["releasableTo"]),
+                set(h["caveats"]),
+                h["code"],
+                h["originator"],
+                h.get("retainUntil"),
+            ), ("an edge's handling is not its record's", edge, h)
+        for node in (n["data"] for n in elements["nodes"]):
+            own = asserted.get(node["id"], [])
+            hs = own or touching.get(node["id"], [])
+            behind += hs
+            assert hs, ("an exported entity the caller may not see", node)
+            classes = {h["classification"] for h in hs}
+            summary = (
+                node.get("classification"),
+                split(node.get("handlingCodes")),
+                split(node.get("releasableTo")),
+                split(node.get("caveats")),
+                split(node.get("originators")),
+            )
+            if own:  # the entity's visible records decide it exactly
+                assert summary == (
+                    max(classes, key=LEVELS.index),
+                    {h["code"] for h in hs},
+                    {x for h in hs for x in h["releasableTo"]},
+                    {x for h in hs for x in h["caveats"]},
+                    {h["originator"] for h in hs},
+                ), ("a node's handling is not its records'", node, hs)
+            else:  # known through the exported links touching it (none when filtered out)
+                assert summary[0] in classes | {None}, ("a node's classification", node, hs)
+                assert summary[1] <= {h["code"] for h in hs}, ("a node's codes", node, hs)
+                assert summary[2] <= {x for h in hs for x in h["releasableTo"]}, (node, hs)
+                assert summary[3] <= {x for h in hs for x in h["caveats"]}, (node, hs)
+                assert summary[4] <= {h["originator"] for h in hs}, (node, hs)
+        banner = result["banner"]
+        assert LEVELS.index(banner["classification"]) <= LEVELS.index(caller["clearance"]), (
+            "a banner above the caller's clearance",
+            banner,
+            caller,
+        )
+        assert set(banner["caveats"]) <= set(caller["caveats"]), (banner, caller)
+        assert set(banner["caveats"]) <= {x for h in behind for x in h["caveats"]}, banner
+        assert set(banner["originators"]) <= {h["originator"] for h in behind}, banner
+        assert set(banner["handlingCodes"]) <= {h["code"] for h in behind}, banner
+        assert set(banner["releasableTo"]) <= {x for h in behind for x in h["releasableTo"]}
+        if behind:
+            highest = max((h["classification"] for h in behind), key=LEVELS.index)
+            assert LEVELS.index(banner["classification"]) <= LEVELS.index(highest), banner
+        assert banner["withheldElements"] == 0, banner  # INTERNAL withholds nothing
 
 
 SCORED = {"rank", "score", "entity"}  # the keys of a ScoredEntity as the analytics select them
@@ -564,7 +768,11 @@ def test_every_api_answer_equals_the_answer_on_the_oracle_filtered_graph(server,
         for answer in expected if step.walk else [expected]:
             check_expected(step, answer)
         context = (first_field(step.query), step.variables)
-        if step.approx:
+        if step.export:
+            found: list[dict[str, Any]] = []
+            assert export_view(got, found) == export_view(expected, []), context
+            check_exported(found, visible, caller)
+        elif step.approx:
             same(without_handling(got, shown), without_handling(expected, []), repr(context))
         else:
             assert without_handling(got, shown) == without_handling(expected, []), context
