@@ -68,7 +68,7 @@ class Withheld:
             parts.append(_count(self.records, "entity record", "entity records"))
         use = "onward dissemination" if self.purpose is Purpose.DISSEMINATION else "judicial use"
         if not parts:
-            text = f"nothing withheld: no record restricts {use}"
+            text = f"nothing withheld: no record forbids {use} by the caller's agency"
         elif self.codes:
             text = (
                 f"{_join(parts)} withheld: their handling code ({', '.join(self.codes)}) "

@@ -484,7 +484,7 @@ def test_analysis_dropped_even_when_no_record_restricts(
     assert kept.entity_ids == graph.entity_ids and kept.link_ids == graph.link_ids
     assert withheld.analysis and not withheld.elements and withheld.codes == ()
     text = withheld.describe(schema)
-    assert text.startswith("nothing withheld: no record restricts")
+    assert text.startswith("nothing withheld: no record forbids")
     assert "analysis values" in text
 
 
@@ -558,7 +558,7 @@ def test_text_names_the_code_of_a_record_left_out_without_values(
     assert [r.provenance.record for n in kept.nodes for r in n.entity.records] == ["A1"]
     assert withheld.codes == ("H1",)
     text = withheld.describe(schema)
-    assert "H1" in text and "no record restricts" not in text
+    assert "H1" in text and "no record forbids" not in text
 
 
 PHONE_ONLY: list[dict[str, Any]] = [
