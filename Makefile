@@ -46,6 +46,7 @@ pytest: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_analytics.py
+	$(BIN)/python bench/bench_export.py
 
 clean:
 	rm -rf $(VENV) data

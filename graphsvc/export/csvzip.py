@@ -73,8 +73,9 @@ def _cell(value: Value | None) -> str:
 def _csv(rows: list[tuple[str, ...]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL)
-    writer.writerows([[clean(cell) for cell in row] for row in rows])
-    return out.getvalue()
+    writer.writerows(rows)
+    # once over the whole text: the characters clean() drops never change the quoting
+    return clean(out.getvalue())
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: str, when: ZipTime) -> None:
