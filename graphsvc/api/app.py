@@ -137,10 +137,13 @@ def create_app(
             return _error(exc.status, exc.message, exc.code)
         ctx = RequestContext(services, caller, scope, justification)
         ctx.operations.append({"name": "downloadExport", "arguments": {"exportId": export_id}})
+        refused = services.require_justification and not justification
+        if refused:
+            made = None  # no file without a reason, as for every other consultation
         if made is not None:
             ctx.operations[-1]["arguments"].update(sha256=made.sha256, size=made.size)
         try:
-            outcome = "OK" if made is not None else "NOT_FOUND"
+            outcome = "JUSTIFICATION_REQUIRED" if refused else "OK" if made else "NOT_FOUND"
             await anyio.to_thread.run_sync(
                 functools.partial(_audit, services, caller, ctx, outcome, request)
             )
@@ -151,17 +154,24 @@ def create_app(
                 "the audit log cannot be written, so no data is served; tell the operator",
                 "AUDIT_UNAVAILABLE",
             )
+        if refused:
+            return _error(
+                400,
+                "this server requires a reason for every consultation: send it in the "
+                "X-Justification header (e.g. a case or warrant reference)",
+                "JUSTIFICATION_REQUIRED",
+            )
         if made is None:
             return _error(
                 404, f"no export {export_id!r} for you (or it expired): export again", "NOT_FOUND"
             )
         return Response(
             made.content,
-            media_type=made.format.media_type,
+            media_type=made.media_type,
             headers={
                 **_NO_STORE,
                 "Content-Disposition": f'attachment; filename="{made.filename}"',
-                "X-Handling": made.banner.marking,
+                "X-Handling": made.marking,
             },
         )
 

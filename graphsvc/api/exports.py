@@ -25,7 +25,7 @@ from graphsvc.analytics.network import Weighting
 from graphsvc.api.analytics import selection
 from graphsvc.api.context import RequestContext
 from graphsvc.api.types import Instant, context, link_filter
-from graphsvc.errors import InvalidInput
+from graphsvc.errors import InvalidInput, LimitExceeded
 from graphsvc.export import select as s
 from graphsvc.export.service import ExportFile, export
 from graphsvc.model.exchange import FormatName, Purpose
@@ -189,6 +189,13 @@ class ExportResult:
                 else made.content.decode("utf-8")
             )
         else:
+            if not ctx.services.downloads.fits(made.size):
+                most = ctx.limits.max_export_store_bytes
+                raise LimitExceeded(
+                    f"the file is {made.size:,} bytes, over the {most:,} kept for download "
+                    "(max_export_store_bytes): export a narrower selection",
+                    field="what",
+                )
             ctx.downloads.append(made)
             url = f"/exports/{made.id}"
             age = ctx.limits.max_export_age_seconds

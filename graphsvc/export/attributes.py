@@ -19,7 +19,7 @@ names, typed the same way, so an analyst moving between tools finds the same col
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from graphsvc.export.graph import Candidate, ExportGraph, ExportNode
@@ -98,6 +98,13 @@ class Attributes:
         self.node_props = _property_columns(
             (n.entity.type for n in graph.nodes), schema.entities, {c.key for c in nodes}
         )
+        # two records may give a single-valued property two values: a typed column would
+        # keep one of them, so such a column is text and keeps both ("48.85; 50.63")
+        several = {p for n in graph.nodes for p, v in n.entity.properties.items() if len(v) > 1}
+        self.node_props = [
+            (prop, replace(col, kind="string") if prop in several else col)
+            for prop, col in self.node_props
+        ]
         nodes += [column for _, column in self.node_props]
         self.node_columns: tuple[Column, ...] = tuple(nodes)
         edges = list(EDGE_COLUMNS)

@@ -23,6 +23,20 @@ UNRESTRICTED = "no restriction (every cleared user)"
 
 
 @dataclass(frozen=True)
+class AnalysisBasis:
+    """What analysis values in an export (community, centrality, hidden-link candidates) were
+    computed on: the caller's visible links, of which the file may hold only a few. The
+    marking covers them: its classification and codes are at least theirs, its caveats
+    include every caveat the exporter holds (the analysis may rest on records carrying
+    them)."""
+
+    classification: str
+    codes: tuple[str, ...]
+    caveats: tuple[str, ...]
+    links: int
+
+
+@dataclass(frozen=True)
 class Banner:
     export_id: str
     format: str
@@ -44,6 +58,7 @@ class Banner:
     truncated: bool
     withheld: str  # Withheld.describe()
     withheld_elements: int
+    analysis: str | None = None  # what analysis values were computed on, when present
 
     @property
     def marking(self) -> str:
@@ -80,6 +95,7 @@ class Banner:
             + (f", {self.candidates} hidden-link candidates" if self.candidates else "")
             + (" (truncated by the limits)" if self.truncated else ""),
             f"Withheld: {self.withheld}",
+            *([f"Analysis: {self.analysis}"] if self.analysis else []),
             f"Export: {self.export_id} ({self.format}), graphsvc",
         ]
         return out
@@ -112,6 +128,7 @@ class Banner:
             "truncated": self.truncated,
             "withheld": self.withheld,
             "withheldElements": self.withheld_elements,
+            "analysis": self.analysis,
         }
 
 
@@ -126,16 +143,26 @@ def banner_for(
     agency: str,
     exported_at: str,
     justification: str | None,
+    basis: AnalysisBasis | None = None,
 ) -> Banner:
-    """The banner of ``graph`` (already restricted for the purpose of ``withheld``)."""
+    """The banner of ``graph`` (already restricted for the purpose of ``withheld``); with
+    ``basis`` when the graph carries analysis values."""
     handlings = graph.handlings
     policy = schema.policy
     levels = [h.classification for h in handlings if h.classification in policy.levels]
+    analysis = None
+    if basis is not None:
+        levels.append(basis.classification)
+        analysis = (
+            f"community, centrality and candidate values were computed on the "
+            f"{basis.links:,} links the exporter sees (up to {basis.classification}, codes "
+            f"{', '.join(basis.codes) or 'none'}); the marking covers them"
+        )
     highest = max(levels, key=policy.levels.index) if levels else policy.levels[0]
     markings = [set(h.releasable_to) for h in handlings if h.releasable_to]
     union = sorted(set().union(*markings)) if markings else []
     everyone = sorted(set.intersection(*markings)) if markings else None
-    codes = sorted({h.code for h in handlings})
+    codes = sorted({h.code for h in handlings} | set(basis.codes if basis else ()))
     return Banner(
         export_id=export_id,
         format=format,
@@ -143,7 +170,9 @@ def banner_for(
         classification=highest,
         releasable_to=tuple(union),
         releasable_to_all=None if everyone is None else tuple(everyone),
-        caveats=tuple(sorted({c for h in handlings for c in h.caveats})),
+        caveats=tuple(
+            sorted({c for h in handlings for c in h.caveats} | set(basis.caveats if basis else ()))
+        ),
         codes=tuple(
             (c, policy.codes[c].meaning if c in policy.codes else "not in the policy")
             for c in codes
@@ -160,4 +189,5 @@ def banner_for(
         truncated=graph.truncated,
         withheld=withheld.describe(schema),
         withheld_elements=withheld.elements,
+        analysis=analysis,
     )

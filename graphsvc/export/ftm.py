@@ -36,6 +36,7 @@ import phonenumbers
 
 from graphsvc.export.banner import Banner
 from graphsvc.export.graph import ExportGraph
+from graphsvc.export.xmltext import clean
 from graphsvc.ingest.ftm import (
     BANNER_MARKING,
     ENTITY_FORMS,
@@ -63,7 +64,8 @@ def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
     for node in graph.nodes:
         lines.extend(writer.entity(node.entity))
     lines.extend(writer.link(link) for link in graph.links)
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode("utf-8")
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    return clean(text).encode("utf-8")  # lone surrogates cannot be UTF-8: dropped
 
 
 def banner_entity(banner: Banner) -> FtmEntity:

@@ -93,6 +93,13 @@ class ExportGraph:
         out += [h for handlings in self.outside.values() for h in handlings]
         return out
 
+    @property
+    def analysed(self) -> bool:
+        """Whether the graph carries values computed by analysis."""
+        return bool(self.candidates) or any(
+            n.community is not None or n.scores or n.rank is not None for n in self.nodes
+        )
+
     def unvouched(self) -> list[str]:
         """Entities no record of the graph asserts: their handling is that of links outside."""
         touched = {x for link in self.links for x in (link.source_id, link.target_id)}

@@ -135,9 +135,7 @@ def restrict(
         nodes.append(ExportNode(entity))  # analysis values are dropped (see the module doc)
     kept_ids = {n.entity.id for n in nodes}
     kept_links = [x for x in links if x.source_id in kept_ids and x.target_id in kept_ids]
-    analysis = bool(graph.candidates) or any(
-        n.community is not None or n.scores or n.rank is not None for n in graph.nodes
-    )
+    analysis = graph.analysed
     withheld = Withheld(
         purpose,
         entities=withheld_entities,

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from graphsvc.export.banner import Banner, banner_for
+import numpy as np
+
+from graphsvc.export.banner import AnalysisBasis, Banner, banner_for
 from graphsvc.export.formats import Format, format_named
 from graphsvc.export.graph import ExportGraph
 from graphsvc.export.purpose import restrict
@@ -25,7 +27,8 @@ from graphsvc.policy.scope import Scope
 from graphsvc.query.execute import QueryResult
 from graphsvc.store.protocol import GraphStore
 
-PAGE = 500
+PAGE = 2_000  # links read from the store at a time
+VOUCHERS = 50  # links consulted per entity known only through links outside the export
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def export(
     kept, withheld = restrict(graph, purpose, principal.agency, store.schema)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    export_id = "exp-" + secrets.token_urlsafe(18)
+    export_id = "exp-" + secrets.token_hex(16)
     banner = banner_for(
         kept,
         withheld,
@@ -102,6 +105,7 @@ def export(
         agency=principal.agency,
         exported_at=stamp,
         justification=justification,
+        basis=_basis(store, scope) if kept.analysed else None,
     )
     content = chosen.write(kept, banner, store.schema)
     return ExportFile(
@@ -121,13 +125,43 @@ def export(
 def _vouching(
     store: GraphStore, scope: Scope, graph: ExportGraph
 ) -> dict[str, tuple[Handling, ...]]:
-    """For each entity no record of the graph asserts, the handlings of (up to ``PAGE`` of)
-    the visible links that do: they mark it in the file and the banner, and decide whether a
-    purpose may carry it."""
-    return {
-        entity_id: tuple(link.handling for link in store.entity_links(scope, entity_id, limit=PAGE))
-        for entity_id in graph.unvouched()
-    }
+    """For each entity no record of the graph asserts, the handlings of (up to ``VOUCHERS``
+    of) the visible links that do: they mark it in the file and the banner, and decide
+    whether a purpose may carry it. Read in batches through the caller's view."""
+    wanted = graph.unvouched()
+    if not wanted:
+        return {}
+    view = store.view(scope)
+    positions = view.positions_of(wanted)
+    present = positions[positions >= 0]
+    edges, _, origin, _ = view.incident(present)
+    order = np.lexsort((edges, origin))
+    edges, origin = edges[order], origin[order]
+    first = np.searchsorted(origin, origin, side="left")
+    chosen = (np.arange(origin.size) - first) < VOUCHERS
+    edges, origin = edges[chosen], origin[chosen]
+    found: dict[int, list[Handling]] = {}
+    for start in range(0, int(edges.size), PAGE):
+        batch = edges[start : start + PAGE].tolist()
+        for vertex, link in zip(
+            origin[start : start + PAGE].tolist(), store.links_at(scope, view, batch), strict=True
+        ):
+            if link is not None:
+                found.setdefault(vertex, []).append(link.handling)
+    return {str(view.vertex_ids[v]): tuple(h) for v, h in found.items()}
+
+
+def _basis(store: GraphStore, scope: Scope) -> AnalysisBasis:
+    """What the analysis values of an export rest on: the caller's visible links."""
+    seen = store.stats(scope)
+    levels = store.schema.policy.levels
+    present = [x for x, n in seen.links_by_classification.items() if n and x in levels]
+    return AnalysisBasis(
+        classification=max(present, key=levels.index) if present else levels[0],
+        codes=tuple(sorted(code for code, n in seen.links_by_code.items() if n)),
+        caveats=tuple(sorted(scope.principal.caveats)),
+        links=seen.links,
+    )
 
 
 def filename(title: str, chosen: Format, moment: datetime) -> str:

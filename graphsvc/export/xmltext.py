@@ -23,6 +23,7 @@ _ATTR = str.maketrans(
         "\t": "&#9;",
     }
 )
+_HYPHENS = re.compile("-(?=-)")  # every hyphen followed by another: "---" -> "- - -"
 _CONTENT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -45,7 +46,7 @@ def content(value: object) -> str:
 
 def comment(lines: list[str]) -> str:
     """An XML comment holding ``lines``, one per line."""
-    body = "\n".join("  " + clean(line).replace("--", "- -") for line in lines)
+    body = "\n".join("  " + _HYPHENS.sub("- ", clean(line)) for line in lines)
     if body.endswith("-"):
         body += " "
     return f"<!--\n{body}\n-->\n"

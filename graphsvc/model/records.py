@@ -10,6 +10,7 @@ the store writes. Every problem is reported with the field it concerns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -41,6 +42,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, populate_by_name=True)
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable_id(value: Any) -> Any:
+    """An id or record reference without control characters: every format an id travels
+    through (XML exports, CSV, terminals) must carry it unchanged, and two ids must not
+    collapse into one when a writer drops what it cannot represent."""
+    if isinstance(value, str):
+        found = _UNPRINTABLE.search(value)
+        if found is not None:
+            raise ValueError(
+                f"must not contain control characters (U+{ord(found.group()):04X} at "
+                f"position {found.start()})"
+            )
+    return value
+
+
 class ProvenanceIn(_Strict):
     source: str = Field(min_length=1, max_length=200)
     record: str | None = Field(default=None, min_length=1, max_length=500)
@@ -52,6 +70,8 @@ class ProvenanceIn(_Strict):
     span: tuple[int, int] | None = None
     extractor: str | None = Field(default=None, min_length=1)
     note: str | None = Field(default=None, min_length=1, max_length=4000)
+
+    _record = field_validator("record", "document")(printable_id)
 
     @field_validator("ingestedAt", "observedAt", mode="before")
     @classmethod
@@ -85,6 +105,8 @@ class EndIn(_Strict):
     type: str | None = None
     value: str | None = Field(default=None, min_length=1)
 
+    _id = field_validator("id")(printable_id)
+
 
 class EntityRecordIn(_Strict):
     kind: Literal["entity"]
@@ -94,6 +116,8 @@ class EntityRecordIn(_Strict):
     provenance: ProvenanceIn
     grading: GradingIn | None = None
     handling: HandlingIn
+
+    _id = field_validator("id")(printable_id)
 
 
 class LinkRecordIn(_Strict):
@@ -107,6 +131,8 @@ class LinkRecordIn(_Strict):
     provenance: ProvenanceIn
     grading: GradingIn
     handling: HandlingIn
+
+    _ids = field_validator("id", "from_", "to")(printable_id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -288,3 +288,30 @@ def test_the_cli_writes_the_file_and_audits_it(
     bad = main([*base, "export", "--as", "fr-analyst", "--format", "gexf", "--member", "x:1"])
     assert bad != 0
     assert "x:1" in capsys.readouterr().err
+
+
+def test_a_download_needs_a_justification_when_the_server_requires_one(
+    start_server: StartServer,
+) -> None:
+    api = start_server(require_justification=True)
+    made = export(api, {"expand": {"ids": [LEADER]}}, delivery="DOWNLOAD", justification="PV 1")
+    token = {"Authorization": f"Bearer {demo_token('fr-analyst')}"}
+    refused = api.http.get(api.url + made["url"], headers=token)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "JUSTIFICATION_REQUIRED"
+    assert last_entry(api).outcome == "JUSTIFICATION_REQUIRED"
+    fetched = api.http.get(api.url + made["url"], headers={**token, "X-Justification": "PV 1"})
+    assert fetched.status_code == 200
+    assert last_entry(api).justification == "PV 1"
+
+
+def test_a_file_too_large_to_keep_is_refused_before_it_is_promised(
+    start_server: StartServer,
+) -> None:
+    api = start_server(limits=Limits(max_export_store_bytes=1000))
+    error = api.error(
+        EXPORT,
+        {"format": "GEXF", "what": {"expand": {"ids": [LEADER]}}, "delivery": "DOWNLOAD"},
+    )
+    assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "field": "what"}
+    assert "max_export_store_bytes" in error["message"]
