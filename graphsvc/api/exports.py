@@ -142,6 +142,10 @@ class ExportBanner:
     originators: list[str]
     withheld: str = strawberry.field(description="what the purpose withheld, in counts")
     withheld_elements: int
+    analysis: str | None = strawberry.field(
+        description="when the file carries analysis values: what they were computed on (the "
+        "marking covers it)"
+    )
     text: str = strawberry.field(description="the banner as the file carries it")
 
 
@@ -224,6 +228,7 @@ class ExportResult:
                 originators=list(b.originators),
                 withheld=b.withheld,
                 withheld_elements=b.withheld_elements,
+                analysis=b.analysis,
                 text=b.text(),
             ),
             encoding=encoding,

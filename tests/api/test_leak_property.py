@@ -124,7 +124,7 @@ FRAGMENTS = {
   expiresAt
   banner {
     marking classification releasableTo releasableToAll caveats handlingCodes originators
-    withheld withheldElements text
+    withheld withheldElements text analysis
   }
 }""",
 }
@@ -663,18 +663,22 @@ def check_exported(
                 assert summary[3] <= {x for h in hs for x in h["caveats"]}, (node, hs)
                 assert summary[4] <= {h["originator"] for h in hs}, (node, hs)
         banner = result["banner"]
+        # analysis values were computed on every visible link: the marking covers them all
+        # (their classification and codes, and the caller's caveats)
+        basis = list(links.values()) if banner["analysis"] else []
+        held = set(caller["caveats"]) if banner["analysis"] else set()
         assert LEVELS.index(banner["classification"]) <= LEVELS.index(caller["clearance"]), (
             "a banner above the caller's clearance",
             banner,
             caller,
         )
         assert set(banner["caveats"]) <= set(caller["caveats"]), (banner, caller)
-        assert set(banner["caveats"]) <= {x for h in behind for x in h["caveats"]}, banner
+        assert set(banner["caveats"]) <= {x for h in behind for x in h["caveats"]} | held, banner
         assert set(banner["originators"]) <= {h["originator"] for h in behind}, banner
-        assert set(banner["handlingCodes"]) <= {h["code"] for h in behind}, banner
+        assert set(banner["handlingCodes"]) <= {h["code"] for h in behind + basis}, banner
         assert set(banner["releasableTo"]) <= {x for h in behind for x in h["releasableTo"]}
-        if behind:
-            highest = max((h["classification"] for h in behind), key=LEVELS.index)
+        if behind + basis:
+            highest = max((h["classification"] for h in behind + basis), key=LEVELS.index)
             assert LEVELS.index(banner["classification"]) <= LEVELS.index(highest), banner
         assert banner["withheldElements"] == 0, banner  # INTERNAL withholds nothing
 
