@@ -48,6 +48,7 @@ from graphsvc.export.attributes import CANDIDATE_TYPE, Attributes, Column, Value
 from graphsvc.export.banner import Banner
 from graphsvc.export.graph import ExportGraph, ExportNode
 from graphsvc.export.xmltext import DECLARATION, attr, comment
+from graphsvc.ingest.ftm import human_marking
 from graphsvc.model.graph import Link
 from graphsvc.model.records import METHODS, Grading, Handling, Provenance
 from graphsvc.model.schema import PropertySpec, Schema
@@ -331,13 +332,13 @@ class _Chart:
     ) -> str:
         p = link.provenance
         fields: dict[str, str] = {"Label": link.type}
-        start, _ = self.table.span(link)
-        when = _anx_datetime(start) if start else None
+        start = values.get("start")  # Attributes.link holds the span already
+        when = _anx_datetime(str(start)) if start else None
         if when is not None:
             moment, timed, partial = when
             fields.update(DateSet="true", TimeSet="true" if timed else "false", DateTime=moment)
-            if partial and start:
-                fields["DateTimeDescription"] = start
+            if partial:
+                fields["DateTimeDescription"] = str(start)
         fields.update(self._grades(link.grading, link.handling))
         fields.update(SourceReference=f"{p.source}/{p.record}", SourceType=p.method)
         card = self._card(p, link.grading, link.handling, " " * 10)
@@ -361,7 +362,7 @@ class _Chart:
         return out
 
     def _card(self, p: Provenance, grading: Grading | None, handling: Handling, indent: str) -> str:
-        fields = {"Summary": f"{p.source}/{p.record} ({_marking(handling)})"}
+        fields = {"Summary": f"{p.source}/{p.record} ({human_marking(handling.to_dict())})"}
         when = _anx_datetime(p.observed_at) if p.observed_at else None
         if when is not None:
             fields.update(DateSet="true", TimeSet="true" if when[1] else "false", DateTime=when[0])
@@ -458,16 +459,6 @@ def _scale(policy: Mapping[str, str], present: Iterable[str]) -> list[tuple[str,
 
 def _index(scale: list[tuple[str, str]], code: str) -> int:
     return next(i for i, (known, _) in enumerate(scale) if known == code)
-
-
-def _marking(h: Handling) -> str:
-    parts = [h.classification]
-    if h.releasable_to:
-        parts.append("REL " + ", ".join(h.releasable_to))
-    if h.caveats:
-        parts.append(" ".join(h.caveats))
-    parts.append(h.code)
-    return " // ".join(parts)
 
 
 def _time_columns(

@@ -28,6 +28,7 @@ are left out. So are communities, ranks and centrality scores, which FtM has no 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -65,7 +66,9 @@ def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
         lines.extend(writer.entity(node.entity))
     lines.extend(writer.link(link) for link in graph.links)
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-    return clean(text).encode("utf-8")  # lone surrogates cannot be UTF-8: dropped
+    # json.dumps escapes control characters; clean() drops what is left that UTF-8 or the
+    # other formats cannot carry (lone surrogates, U+FFFE, U+FFFF)
+    return clean(text).encode("utf-8")
 
 
 def banner_entity(banner: Banner) -> FtmEntity:
@@ -97,15 +100,14 @@ class _Writer:
 
     def entity(self, entity: Entity) -> list[FtmEntity]:
         ftm_id, hashed = self.ids[entity.id]
-        derived = [s for s in entity.statements if s.derived]
+        derived: list[Statement] = []
+        by_record: dict[tuple[str | None, str | None], list[Statement]] = {}
+        for s in entity.statements:
+            (derived if s.derived else by_record.setdefault((s.source, s.record), [])).append(s)
         out: list[FtmEntity] = []
         for record in entity.records:
             p = record.provenance
-            own = [
-                s
-                for s in entity.statements
-                if not s.derived and (s.source, s.record) == (p.source, p.record)
-            ]
+            own = by_record.get((p.source, p.record), [])
             out.append(self._fragment(entity, ftm_id, hashed, derived + own, record))
         if not out:
             out.append(self._fragment(entity, ftm_id, hashed, derived, None))
@@ -125,7 +127,7 @@ class _Writer:
             bucket = values.setdefault(statement.property, [])
             if statement.value not in bucket:
                 bucket.append(statement.value)
-        form = _entity_form(entity.type, {k: v for k, v in values.items()})
+        form = _entity_form(entity.type, values)
         properties: dict[str, list[str]] = {}
         extra: dict[str, list[JSONScalar]] = {}
         for name, found in values.items():
@@ -277,6 +279,7 @@ def _ftm_value(value: Any, spec: PropertySpec | None, target: str | None) -> str
     return text
 
 
+@functools.lru_cache(maxsize=65_536)  # the same numbers recur in every link touching them
 def _ftm_phone(number: str) -> bool:
     """Whether FtM keeps this number (its phone type keeps only numbers valid in the
     numbering plan; graphsvc also accepts possible ones)."""

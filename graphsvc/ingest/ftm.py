@@ -65,8 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from graphsvc.errors import InvalidInput
-from graphsvc.ingest.lines import read_lines
-from graphsvc.ingest.native import RawUnit
+from graphsvc.ingest.native import RawUnit, read_objects
 from graphsvc.ingest.sources import SourceRegistry
 from graphsvc.model.schema import LinkType, PropertySpec, Schema
 from graphsvc.model.text import one_of
@@ -525,10 +524,11 @@ def read_ftm(
     records. The banner entity and fragments of entities only links assert yield nothing.
     """
     reader = _Reader(schema, registry, default_source)
-    for _, value in _objects(path, None):
+    expected = "an FtM entity (a JSON object)"
+    for _, value in read_objects(path, None, expected):
         if isinstance(value, dict):
             reader.learn(value)
-    for number, value in _objects(path, on_bytes):
+    for number, value in read_objects(path, on_bytes, expected):
         if isinstance(value, InvalidInput):
             yield number, value
             continue
@@ -539,33 +539,6 @@ def read_ftm(
             continue
         if unit is not None:
             yield number, unit
-
-
-def _objects(
-    path: Path, on_bytes: Callable[[int], None] | None
-) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
-    for line in read_lines(path, on_bytes=on_bytes):
-        if line.text is None:
-            yield line.number, InvalidInput(line.error or "unreadable line")
-            continue
-        text = line.text.strip()
-        if not text:
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield line.number, InvalidInput(f"not valid JSON: {exc.msg} at column {exc.colno}")
-            continue
-        except RecursionError:
-            yield line.number, InvalidInput("JSON nested too deeply")
-            continue
-        if not isinstance(value, dict):
-            yield (
-                line.number,
-                InvalidInput(f"expected an FtM entity (a JSON object), got {type(value).__name__}"),
-            )
-            continue
-        yield line.number, value
 
 
 @dataclass
@@ -614,6 +587,7 @@ class _Reader:
         self.known: Known = {}
         self._fragments: dict[tuple[str, str], int] = {}  # (source, FtM id) -> fragments seen
         self._weak: set[str] = set()
+        self._link_types = {name.casefold(): ltype for name, ltype in schema.links.items()}
 
     # -- pass one: what each id is ----------------------------------------------------------
 
@@ -798,11 +772,10 @@ class _Reader:
         return plain[0]
 
     def _role_type(self, fragment: _Fragment) -> LinkType:
-        links = {name.casefold(): ltype for name, ltype in self.schema.links.items()}
         for role in fragment.values("role"):
             head = role.partition(":")[0].strip().casefold()
-            if head in links:
-                return links[head]
+            if head in self._link_types:
+                return self._link_types[head]
         roles = ", ".join(repr(r) for r in fragment.values("role")) or "none"
         raise InvalidInput(
             f"an UnknownLink is read when its role names a graphsvc link type "

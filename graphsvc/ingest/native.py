@@ -21,6 +21,15 @@ def read_native(
     path: Path, on_bytes: Callable[[int], None] | None = None
 ) -> Iterator[tuple[int, RawUnit | InvalidInput]]:
     """``(line number, [record])`` per non-blank line, or ``(line number, error)``."""
+    for number, value in read_objects(path, on_bytes, "a JSON object per line"):
+        yield number, value if isinstance(value, InvalidInput) else [value]
+
+
+def read_objects(
+    path: Path, on_bytes: Callable[[int], None] | None, expected: str
+) -> Iterator[tuple[int, dict[str, Any] | InvalidInput]]:
+    """``(line number, object)`` per non-blank line of JSON lines, or ``(line number, error)``
+    (``expected`` says what a line should be, for the error of one that is not an object)."""
     for line in read_lines(path, on_bytes=on_bytes):
         if line.text is None:
             yield line.number, InvalidInput(line.error or "unreadable line")
@@ -37,9 +46,6 @@ def read_native(
             yield line.number, InvalidInput("JSON nested too deeply")
             continue
         if not isinstance(value, dict):
-            yield (
-                line.number,
-                InvalidInput(f"expected a JSON object per line, got {type(value).__name__}"),
-            )
+            yield line.number, InvalidInput(f"expected {expected}, got {type(value).__name__}")
             continue
-        yield line.number, [value]
+        yield line.number, value
