@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from graphsvc.export.graph import Candidate, ExportGraph, ExportNode
 from graphsvc.model.graph import Link
@@ -77,6 +77,17 @@ EDGE_COLUMNS = (
 )
 # names the tools read specially (Gephi's CSV columns, cytoscape.js's compound-node ``parent``)
 RESERVED = {"id", "label", "source", "target", "weight", "type", "directed", "parent"}
+
+
+class Edge(NamedTuple):
+    """One edge of a file: a link, or a hidden-link candidate, with its column values."""
+
+    id: str
+    source: str
+    target: str
+    label: str  # the link type, or CANDIDATE_TYPE
+    directed: bool
+    values: dict[str, Value]
 
 
 class Attributes:
@@ -205,6 +216,23 @@ class Attributes:
             if value is not None and value != []:
                 out[column.key] = _cell(value if isinstance(value, list) else [value], column.kind)
         return out
+
+    def edges(self) -> list[Edge]:
+        """Every edge of the file: the links, then the hidden-link candidates."""
+        out = [
+            Edge(x.id, x.source_id, x.target_id, x.type, x.directed, self.link(x))
+            for x in self.graph.links
+        ]
+        out += [
+            Edge(c.id, c.source_id, c.target_id, CANDIDATE_TYPE, False, self.candidate(c))
+            for c in self.graph.candidates
+        ]
+        return out
+
+    def default_directed(self) -> bool:
+        """Whether most edges are directed (formats with a default edge direction)."""
+        directed = sum(1 for link in self.graph.links if link.directed)
+        return directed * 2 >= len(self.graph.links) + len(self.graph.candidates)
 
     def candidate(self, pair: Candidate) -> dict[str, Value]:
         return {

@@ -20,7 +20,7 @@ import io
 import zipfile
 from datetime import UTC, datetime
 
-from graphsvc.export.attributes import CANDIDATE_TYPE, Attributes, Value, text
+from graphsvc.export.attributes import Attributes, Value, text
 from graphsvc.export.banner import Banner
 from graphsvc.export.graph import ExportGraph
 from graphsvc.export.xmltext import clean
@@ -44,15 +44,7 @@ def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
         )
     edge_keys = [c.key for c in table.edge_columns if c.key not in EMITTED]
     edges = [EDGE_HEAD + tuple(edge_keys)]
-    rows = [
-        (link.id, link.source_id, link.target_id, link.type, table.link(link))
-        for link in graph.links
-    ]
-    rows += [
-        (c.id, c.source_id, c.target_id, CANDIDATE_TYPE, table.candidate(c))
-        for c in graph.candidates
-    ]
-    for edge_id, source, target, label, values in rows:
+    for edge_id, source, target, label, _, values in table.edges():
         kind = "Directed" if values["directed"] else "Undirected"
         rest = (_cell(values.get(k)) for k in edge_keys)
         edges.append((source, target, kind, edge_id, label, _cell(values["weight"]), *rest))

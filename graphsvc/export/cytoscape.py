@@ -20,7 +20,7 @@ import json
 import math
 from typing import Any
 
-from graphsvc.export.attributes import CANDIDATE_TYPE, Attributes, Value
+from graphsvc.export.attributes import Attributes, Value
 from graphsvc.export.banner import Banner
 from graphsvc.export.graph import ExportGraph
 from graphsvc.export.xmltext import clean
@@ -36,26 +36,14 @@ def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
     edges = [
         {
             "data": {
-                "id": link.id,
-                "source": link.source_id,
-                "target": link.target_id,
-                "label": link.type,
-                **_data(table.link(link)),
+                "id": e.id,
+                "source": e.source,
+                "target": e.target,
+                "label": e.label,
+                **_data(e.values),
             }
         }
-        for link in graph.links
-    ]
-    edges += [
-        {
-            "data": {
-                "id": c.id,
-                "source": c.source_id,
-                "target": c.target_id,
-                "label": CANDIDATE_TYPE,
-                **_data(table.candidate(c)),
-            }
-        }
-        for c in graph.candidates
+        for e in table.edges()
     ]
     about = {"name": graph.title, **banner.to_dict(), "banner": banner.text()}
     document = {

@@ -20,23 +20,14 @@ from graphsvc.export.xmltext import DECLARATION, attr, comment, content
 from graphsvc.model.schema import Schema
 
 NAMESPACE = "http://gexf.net/1.3"
-_KINDS = {"string": "string", "integer": "integer", "double": "double", "boolean": "boolean"}
 
 
 def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
     table = Attributes(graph, schema)
     node_ids = {c.key: str(i) for i, c in enumerate(table.node_columns)}
     edge_ids = {c.key: str(i) for i, c in enumerate(table.edge_columns)}
-    directed = sum(1 for link in graph.links if link.directed)
-    default_directed = directed * 2 >= len(graph.links) + len(graph.candidates)
-    edges: list[tuple[str, str, str, str, bool, dict[str, Value]]] = [
-        (link.id, link.source_id, link.target_id, link.type, link.directed, table.link(link))
-        for link in graph.links
-    ]
-    edges += [
-        (c.id, c.source_id, c.target_id, "HIDDEN_LINK_CANDIDATE", False, table.candidate(c))
-        for c in graph.candidates
-    ]
+    default_directed = table.default_directed()
+    edges = table.edges()
     dynamic = any("start" in values for *_, values in edges)
     out = [DECLARATION, comment(banner.lines())]
     out.append(
@@ -87,7 +78,7 @@ def _declare(klass: str, columns: tuple[Column, ...], ids: dict[str, str]) -> st
     for column in columns:
         lines.append(
             f'      <attribute id="{ids[column.key]}" title="{attr(column.key)}" '
-            f'type="{_KINDS[column.kind]}"/>\n'
+            f'type="{column.kind}"/>\n'
         )
     lines.append("    </attributes>\n")
     return "".join(lines)

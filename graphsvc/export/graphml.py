@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from graphsvc.export.attributes import CANDIDATE_TYPE, Attributes, Column, Value, text
+from graphsvc.export.attributes import Attributes, Column, Value, text
 from graphsvc.export.banner import Banner
 from graphsvc.export.graph import ExportGraph
 from graphsvc.export.xmltext import DECLARATION, attr, comment, content
@@ -27,22 +27,12 @@ SCHEMA_LOCATION = f"{NAMESPACE}/1.0/graphml.xsd"
 _TYPES = {"string": "string", "integer": "int", "double": "double", "boolean": "boolean"}
 _INT32 = range(-(2**31), 2**31)
 
-Edge = tuple[str, str, str, str, bool, dict[str, Value]]  # id, source, target, label, directed
-
 
 def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
     table = Attributes(graph, schema)
     nodes = [(n.entity.id, n.entity.label, table.node(n)) for n in graph.nodes]
-    edges: list[Edge] = [
-        (link.id, link.source_id, link.target_id, link.type, link.directed, table.link(link))
-        for link in graph.links
-    ]
-    edges += [
-        (c.id, c.source_id, c.target_id, CANDIDATE_TYPE, False, table.candidate(c))
-        for c in graph.candidates
-    ]
-    directed = sum(1 for link in graph.links if link.directed)
-    default_directed = directed * 2 >= len(edges)
+    edges = table.edges()
+    default_directed = table.default_directed()
     about = _graph_data(banner)
     node_keys = _keys("n", table.node_columns, [values for *_, values in nodes])
     edge_keys = _keys("e", table.edge_columns, [values for *_, values in edges])
@@ -64,11 +54,11 @@ def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
     edgedefault = "directed" if default_directed else "undirected"
     out.append(f'  <graph id="G" edgedefault="{edgedefault}">\n')
     for i, (_, value, _) in enumerate(about):
-        out.append(f'    <data key="g{i}">{_content(value)}</data>\n')
+        out.append(f'    <data key="g{i}">{content(value)}</data>\n')
     node_ids = {column.key: key for key, (column, _) in node_keys.items()}
     for entity_id, label, values in nodes:
         out.append(f'    <node id="{attr(entity_id)}">\n')
-        out.append(f'      <data key="n_label">{_content(label)}</data>\n')
+        out.append(f'      <data key="n_label">{content(label)}</data>\n')
         out.append(_values(values, node_ids))
         out.append("    </node>\n")
     edge_ids = {column.key: key for key, (column, _) in edge_keys.items()}
@@ -78,7 +68,7 @@ def write(graph: ExportGraph, banner: Banner, schema: Schema) -> bytes:
             f'    <edge id="{attr(edge_id)}" source="{attr(source)}" '
             f'target="{attr(target)}"{own}>\n'
         )
-        out.append(f'      <data key="e_label">{_content(label)}</data>\n')
+        out.append(f'      <data key="e_label">{content(label)}</data>\n')
         out.append(_values(values, edge_ids))
         out.append("    </edge>\n")
     out.append("  </graph>\n</graphml>\n")
@@ -123,12 +113,12 @@ def _key(key_id: str, domain: str, name: str, kind: str, description: str) -> st
     head = f'  <key id="{key_id}" for="{domain}" attr.name="{attr(name)}" attr.type="{kind}"'
     if not description:
         return head + "/>\n"
-    return f"{head}>\n    <desc>{_content(description)}</desc>\n  </key>\n"
+    return f"{head}>\n    <desc>{content(description)}</desc>\n  </key>\n"
 
 
 def _values(values: dict[str, Value], ids: dict[str, str]) -> str:
     return "".join(
-        f'      <data key="{ids[key]}">{_content(_text(value))}</data>\n'
+        f'      <data key="{ids[key]}">{content(_text(value))}</data>\n'
         for key, value in values.items()
     )
 
@@ -138,9 +128,3 @@ def _text(value: Value) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     return text(value)
-
-
-def _content(value: str) -> str:
-    """Element text; a carriage return as a reference, or XML parsers would turn it into a
-    line feed."""
-    return content(value).replace("\r", "&#13;")
