@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from graphsvc import __version__, evaluate_cli, export_cli, query_cli
+from graphsvc.cli_filters import add_link_filters, link_filter
 from graphsvc.config import Settings
 from graphsvc.errors import (
     GraphsvcError,
@@ -36,7 +37,7 @@ from graphsvc.policy.keys import key_id_of
 from graphsvc.policy.principals import add_key, add_principal, revoke_key
 from graphsvc.query import library
 from graphsvc.store.embedded import EmbeddedStore
-from graphsvc.store.protocol import LinkFilter, time_bound
+from graphsvc.store.protocol import time_bound
 
 MAX_HOPS = 6
 MAX_RESULTS = 100_000
@@ -90,12 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
         _format(sub)
         return sub
 
-    def link_filters(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--types", help="link types to follow, comma-separated")
-        sub.add_argument("--since", help="only links dated on or after (ISO date or date-time)")
-        sub.add_argument("--until", help="only links dated on or before (ISO date or date-time)")
-        sub.add_argument("--min-confidence", type=float, help="only links at least this confident")
-
     query_cli.add_parser(commands)
     export_cli.add_parser(commands)
 
@@ -108,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     expand.add_argument(
         "--max-links", type=int, default=5000, help="cut the answer at this many links"
     )
-    link_filters(expand)
+    add_link_filters(expand)
 
     paths = reader("paths", "shortest paths between two entities")
     paths.add_argument("source", metavar="FROM")
@@ -116,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--max-hops", type=int, default=4, help=f"1..{MAX_HOPS} (default 4)")
     paths.add_argument("--limit", type=int, default=5, help="how many paths (default 5)")
     paths.add_argument("--directed", action="store_true", help="follow directed links forward only")
-    link_filters(paths)
+    add_link_filters(paths)
 
     search = reader("search", "find entities by name or selector")
     search.add_argument("text", help="a name (typos and accents tolerated) or a selector")
@@ -255,17 +250,17 @@ def _expand(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> Non
     _limit("hops", args.hops, MAX_HOPS)
     _limit("max-nodes", args.max_nodes, MAX_RESULTS)
     _limit("max-links", args.max_links, MAX_RESULTS)
-    link_filter = _link_filter(args, store.schema)
-    result = store.expand(scope, args.ids, args.hops, link_filter, args.max_nodes, args.max_links)
+    flt = link_filter(args, store.schema)
+    result = store.expand(scope, args.ids, args.hops, flt, args.max_nodes, args.max_links)
     _print_subgraph(result, args.format)
 
 
 def _paths(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
     _limit("max-hops", args.max_hops, MAX_HOPS)
     _limit("limit", args.limit, 1000)
-    link_filter = _link_filter(args, store.schema)
+    flt = link_filter(args, store.schema)
     found = store.paths(
-        scope, args.source, args.target, args.max_hops, link_filter, args.limit, args.directed
+        scope, args.source, args.target, args.max_hops, flt, args.limit, args.directed
     )
     _print_paths(found, args.format)
 
@@ -321,17 +316,6 @@ def _limit(name: str, value: int, maximum: int) -> None:
         raise InvalidInput(f"--{name} must not be negative")
     if value > maximum:
         raise LimitExceeded(f"--{name} {value} is over the limit of {maximum}")
-
-
-def _link_filter(args: argparse.Namespace, schema: Schema) -> LinkFilter:
-    return LinkFilter.parse(
-        schema,
-        args.types.split(",") if args.types else None,
-        args.since,
-        args.until,
-        args.min_confidence,
-        names=("--types", "--since", "--until", "--min-confidence"),
-    )
 
 
 # -- commands --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from graphsvc import query_cli
 from graphsvc.analytics import communities as communities_
 from graphsvc.analytics.network import Selection, Weighting
 from graphsvc.api.config import Limits
+from graphsvc.cli_filters import add_link_filters, link_filter
 from graphsvc.config import Settings
 from graphsvc.errors import InvalidInput
 from graphsvc.export import select as s
@@ -30,7 +31,6 @@ from graphsvc.policy.audit import AuditLog
 from graphsvc.query import library
 from graphsvc.query.saved import SavedQueries
 from graphsvc.store.embedded import EmbeddedStore
-from graphsvc.store.protocol import LinkFilter
 
 
 def add_parser(commands: Any) -> None:
@@ -78,10 +78,7 @@ def add_parser(commands: Any) -> None:
         "--param", action="append", default=[], metavar="NAME=VALUE", help="query parameters"
     )
     sub.add_argument("--queries", help="directory of shared *.gq queries to load first")
-    sub.add_argument("--types", help="link types to follow, comma-separated")
-    sub.add_argument("--since", help="only links dated on or after (ISO date or date-time)")
-    sub.add_argument("--until", help="only links dated on or before (ISO date or date-time)")
-    sub.add_argument("--min-confidence", type=float, help="only links at least this confident")
+    add_link_filters(sub)
 
 
 def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
@@ -147,14 +144,7 @@ def _selection(
     store: EmbeddedStore,
     scope: Scope,
 ) -> s.Selected:
-    flt = LinkFilter.parse(
-        schema,
-        args.types.split(",") if args.types else None,
-        args.since,
-        args.until,
-        args.min_confidence,
-        names=("--types", "--since", "--until", "--min-confidence"),
-    )
+    flt = link_filter(args, schema)
     for name in ("hops", "max_hops"):
         if not 1 <= getattr(args, name) <= limits.max_hops:
             raise InvalidInput(f"must be within 1..{limits.max_hops}", field=f"--{name}")
@@ -176,9 +166,10 @@ def _selection(
             args.member,
         )
     if args.query is not None or args.saved is not None:
-        text = args.query
+        text, found = args.query, None
         if args.saved is not None:
-            text = SavedQueries(store).get(scope.principal, args.saved, args.version).body
+            found = SavedQueries(store).get(scope.principal, args.saved, args.version)
+            text = found.body
         given = query_cli.params_of(text, args.param)
-        return s.QuerySelection(args.query, args.saved, args.version, given)
+        return s.QuerySelection(args.query, args.saved, args.version, given, found)
     return s.VisibleSelection(flt)

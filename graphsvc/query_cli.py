@@ -28,7 +28,7 @@ from graphsvc.query import params as params_
 from graphsvc.query.execute import QueryResult
 from graphsvc.query.parser import parse
 from graphsvc.query.run import run_query
-from graphsvc.query.saved import SavedQueries
+from graphsvc.query.saved import SavedQueries, SavedQuery
 from graphsvc.store.embedded import EmbeddedStore
 
 DEFAULT_QUERIES = "seed/queries"
@@ -87,6 +87,7 @@ def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
         if directory is not None:
             library.load(store, directory)
         principal = Principals.load(settings.principals, schema.policy).get(args.principal)
+        found = None
         if args.saved is not None:
             found = SavedQueries(store).get(principal, args.saved, args.version)
             text, declared_only = found.body, True
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
         scope = Scope.of(principal, schema.policy)
         result = run_query(store, scope, text, given, limits, declared_only=declared_only)
         if result.export is not None:  # `return as FORMAT`: the answer is a file
-            return _export(args, settings, store, scope, result, text, given)
+            return _export(args, settings, store, scope, result, text, given, found)
         with AuditLog(settings.audit) as audit:
             arguments: dict[str, Any] = {"dsl": text, "params": given}
             if args.saved is not None:
@@ -126,14 +127,15 @@ def _export(
     result: QueryResult,
     text: str,
     given: dict[str, Any],
+    found: SavedQuery | None,
 ) -> int:
     from graphsvc import export_cli  # it reads parameters with this module: imported late
 
     assert result.export is not None
     fmt, purpose = result.export
     selected = (
-        QuerySelection(saved=args.saved, version=args.version)
-        if args.saved is not None
+        QuerySelection(saved=args.saved, version=args.version, found=found)
+        if found is not None
         else QuerySelection(text=text, params=given)
     )
     made = export(

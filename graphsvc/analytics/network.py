@@ -282,6 +282,16 @@ def network_of(
     return view.memo(key, lambda: _build(view, selection, identifier_types, link_values))
 
 
+def network_for(
+    store: GraphStore, scope: Scope, selection: Selection
+) -> tuple[ScopedView, Network]:
+    """The caller's view and the network of ``selection`` on it (what every analysis of a
+    scope starts from)."""
+    view = store.view(scope)
+    values = weight_values(store, scope, view, selection.weighting, selection.weight_property)
+    return view, network_of(view, selection, store.schema.identifier_types, values)
+
+
 def _build(
     view: ScopedView,
     selection: Selection,

@@ -16,7 +16,7 @@ import strawberry
 from graphsvc.analytics import centrality as centrality_
 from graphsvc.analytics import communities as communities_
 from graphsvc.analytics import hidden_links as hidden_
-from graphsvc.analytics.network import Network, Selection, Weighting, network_of, weight_values
+from graphsvc.analytics.network import Network, Selection, Weighting, network_for
 from graphsvc.api.context import RequestContext
 from graphsvc.api.types import Entity, Instant, Link, Path, context, link_filter
 from graphsvc.errors import InvalidInput
@@ -179,9 +179,7 @@ def _check_numeric(ctx: RequestContext, prop: str | None, flt: LinkFilter) -> No
 
 
 def _network(ctx: RequestContext, chosen: Selection) -> tuple[ScopedView, Network]:
-    view = ctx.store.view(ctx.scope)
-    values = weight_values(ctx.store, ctx.scope, view, chosen.weighting, chosen.weight_property)
-    return view, network_of(view, chosen, ctx.schema.identifier_types, values)
+    return network_for(ctx.store, ctx.scope, chosen)
 
 
 # -- communities ---------------------------------------------------------------------------------

@@ -230,7 +230,7 @@ def _run(
         selected = (
             QuerySelection(text=text, params=_params(params))
             if saved is None
-            else QuerySelection(saved=saved.qualified_name, version=saved.version)
+            else QuerySelection(saved=saved.qualified_name, version=saved.version, found=saved)
         )
         made = export(
             ctx.store,

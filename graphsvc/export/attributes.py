@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from graphsvc.export.graph import Candidate, ExportGraph, ExportNode
@@ -151,15 +152,17 @@ class Attributes:
     def _link_handlings(self, entity_id: str) -> list[Handling]:
         """An entity no visible entity record asserts is known through its links: those of the
         graph, else those outside it that vouch for it."""
-        index = self.__dict__.get("_touching")
-        if index is None:
-            index = {}
-            for link in self.graph.links:
-                for end in (link.source_id, link.target_id):
-                    index.setdefault(end, []).append(link.handling)
-            self.__dict__["_touching"] = index
-        found: list[Handling] = index.get(entity_id) or list(self.graph.outside.get(entity_id, ()))
+        found = self._touching.get(entity_id) or list(self.graph.outside.get(entity_id, ()))
         return found
+
+    @cached_property
+    def _touching(self) -> dict[str, list[Handling]]:
+        """The handlings of the graph's links touching each entity."""
+        index: dict[str, list[Handling]] = {}
+        for link in self.graph.links:
+            for end in (link.source_id, link.target_id):
+                index.setdefault(end, []).append(link.handling)
+        return index
 
     def _handling_summary(self, handlings: list[Handling]) -> dict[str, Value]:
         levels = self.schema.policy.levels

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from graphsvc.model.graph import Entity, Link, Path, Subgraph
 from graphsvc.model.records import Handling
@@ -68,13 +69,9 @@ class ExportGraph:
     def node(self, entity_id: str) -> ExportNode | None:
         return self._by_id.get(entity_id)
 
-    @property
+    @cached_property
     def _by_id(self) -> dict[str, ExportNode]:
-        cached = self.__dict__.get("_index")
-        if cached is None:
-            cached = {n.entity.id: n for n in self.nodes}
-            self.__dict__["_index"] = cached
-        return cached
+        return {n.entity.id: n for n in self.nodes}
 
     def with_parts(
         self,

@@ -123,9 +123,10 @@ def restrict(
         keep = bool(entity.records) or entity.id in touched
         if not keep and entity.id in graph.outside:
             found = graph.outside[entity.id]
-            if any(usable(h, purpose, agency, schema) for h in found):
+            allowed = tuple(h for h in found if usable(h, purpose, agency, schema))
+            if allowed:
                 keep = True
-                outside[entity.id] = tuple(h for h in found if usable(h, purpose, agency, schema))
+                outside[entity.id] = allowed
             else:
                 codes.update(h.code for h in found)
         if not keep:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from graphsvc.analytics import communities as communities_
-from graphsvc.analytics.network import Selection, network_of, weight_values
+from graphsvc.analytics.network import Selection, network_for
 from graphsvc.errors import InvalidInput, LimitExceeded, NotFound
 from graphsvc.export.graph import Candidate, ExportGraph, ExportNode, graph_of, of_paths
 from graphsvc.model.graph import Entity
@@ -25,7 +25,7 @@ from graphsvc.policy.scope import Scope
 from graphsvc.query.execute import QueryResult
 from graphsvc.query.plan import QueryLimits
 from graphsvc.query.run import run_query
-from graphsvc.query.saved import SavedQueries
+from graphsvc.query.saved import SavedQueries, SavedQuery
 from graphsvc.store.protocol import OPEN, GraphStore, LinkFilter
 
 BATCH = 2_000
@@ -89,12 +89,13 @@ class CommunitySelection:
 @dataclass(frozen=True)
 class QuerySelection:
     """A query's answer: ``text``, or the saved query ``saved`` (``version``: latest when
-    omitted)."""
+    omitted; ``found``: the saved query when the caller has looked it up already)."""
 
     text: str | None = None
     saved: str | None = None
     version: int | None = None
     params: Mapping[str, Any] | None = None
+    found: SavedQuery | None = None
 
 
 @dataclass(frozen=True)
@@ -211,12 +212,11 @@ def of_result(title: str, result: QueryResult, more: Sequence[Entity] = ()) -> E
     entities += [e for path in result.paths for e in path.nodes]
     entities += [e for pair in result.hidden_links for e in (pair.source, pair.target)]
     entities += more
+    fetched = {e.id: e for e in more}
     for community in result.communities:
         for member in community.members:
-            if member not in annotate:
-                found = next((e for e in more if e.id == member), None)
-                if found is not None:
-                    annotate[member] = ExportNode(found, community=community.id)
+            if member not in annotate and member in fetched:
+                annotate[member] = ExportNode(fetched[member], community=community.id)
     links = list(result.links) + [link for path in result.paths for link in path.links]
     candidates = [
         Candidate(p.source.id, p.target.id, p.score, dict(p.scores)) for p in result.hidden_links
@@ -235,10 +235,8 @@ def _community(
 ) -> ExportGraph:
     if (selected.community is None) == (selected.member is None):
         raise InvalidInput("name the community by its number or by one member", field="community")
-    view = store.view(scope)
     analysis = selected.analysis
-    values = weight_values(store, scope, view, analysis.weighting, analysis.weight_property)
-    network = network_of(view, analysis, store.schema.identifier_types, values)
+    view, network = network_for(store, scope, analysis)
     partition = communities_.detect(
         network, selected.algorithm, resolution=selected.resolution, seed=selected.seed, limit=0
     )
@@ -289,7 +287,9 @@ def _query(
     name = dsl = version = None
     text = selected.text
     if selected.saved is not None:
-        found = SavedQueries(store).get(scope.principal, selected.saved, selected.version)
+        found = selected.found or SavedQueries(store).get(
+            scope.principal, selected.saved, selected.version
+        )
         name, dsl, version, text = found.qualified_name, found.body, found.version, found.body
     if result is None:
         result = run_query(

@@ -7,6 +7,7 @@ FORMAT`` all come here. The caller records the result as a disclosure in the aud
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -41,14 +42,13 @@ class ExportFile:
     banner: Banner
     entity_ids: tuple[str, ...]
     link_ids: tuple[str, ...]
-    created_at: str
     collected: Collected
 
     @property
     def size(self) -> int:
         return len(self.content)
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
@@ -117,7 +117,6 @@ def export(
         banner=banner,
         entity_ids=tuple(kept.entity_ids),
         link_ids=tuple(kept.link_ids),
-        created_at=stamp,
         collected=collected,
     )
 
