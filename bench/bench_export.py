@@ -37,7 +37,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_analytics import Tee, check, detail, ensure_store, machine, run, spread, yes
+from bench_analytics import (
+    PRINCIPAL,
+    Targets,
+    Tee,
+    check,
+    detail,
+    ensure_store,
+    machine,
+    run,
+    spread,
+    yes,
+)
 from bench_core import REPO, duration, generate, line, rss_mib, timed
 
 from graphsvc.export import csvzip, gexf, graphml
@@ -51,12 +62,10 @@ from graphsvc.model.schema import Schema
 from graphsvc.policy import Principals, Scope
 from graphsvc.store.embedded import EmbeddedStore
 
-PRINCIPAL = "fr-supervisor"
 SEED = 7
 MAX_SEEDS = 50
 JUSTIFICATION = "benchmark"
 STAMP = "2026-11-23T10:00:00Z"
-Targets = list[tuple[str, str, bool]]
 # networkx's GEXF writer takes these keys of an element's data for XML attributes of the
 # element, not for attribute values: the baseline gives it the element's id, label, weight,
 # edge type and time span under them, and each of our columns so named under another name
