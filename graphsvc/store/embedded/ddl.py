@@ -10,7 +10,8 @@ Tables:
 - ``erecords``: entity records: what one source record asserts about one entity (its property
   values, as JSON), with provenance, grading and handling.
 - ``links``: one row per link assertion, with provenance, grading and handling.
-- ``name_index``: FTS5 over the ``name`` properties of entity records (rowid = rid * 256 + k).
+- ``name_index``: FTS5 over the ``name`` properties of entity records (rowid = rid * 256 + k,
+  256 being ``graphsvc.store.records.NAMES_PER_RECORD``).
 - ``meta``: layout version and the data version, which rises with every write that changes
   something. Rows carry the version (``gen``) that last wrote them, so readers patch their
   in-memory index with just the rows newer than the version they hold.
@@ -27,7 +28,6 @@ from pathlib import Path
 from graphsvc.errors import StoreError
 
 LAYOUT_VERSION = 1
-NAMES_PER_RECORD = 256  # name values one entity record may carry in the name index
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

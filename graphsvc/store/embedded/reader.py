@@ -12,11 +12,12 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from graphsvc.model.graph import Entity, Link, RecordRef, Statement, label_of
+from graphsvc.model.graph import Entity, Link, RecordRef
 from graphsvc.model.properties import JSONScalar
 from graphsvc.model.records import Grading, Handling, Provenance
 from graphsvc.model.schema import Schema
 from graphsvc.store.embedded.writer import PROVENANCE_COLUMNS, json_list
+from graphsvc.store.records import assemble_entity
 
 _CHUNK = 20_000
 
@@ -164,53 +165,8 @@ class Reader:
         type_name: str,
         records: list[tuple[RecordRef, dict[str, list[JSONScalar]]]],
     ) -> Entity:
-        """Assemble an entity from its visible records: statements in a fixed order, a label."""
-        etype = self.schema.entities.get(type_name)
-        order = {name: i for i, name in enumerate(etype.properties)} if etype else {}
-        records = sorted(records, key=lambda r: (r[0].provenance.source, r[0].provenance.record))
-        statements: list[Statement] = []
-        selector = etype.selector if etype else None
-        if selector is not None:
-            statements.append(
-                Statement(
-                    property=selector.property,
-                    value=entity_id.partition(":")[2],
-                    source=None,
-                    record=None,
-                    derived=True,
-                )
-            )
-        for ref, properties in records:
-            for prop, values in properties.items():
-                if selector is not None and prop == selector.property:
-                    continue
-                for value in values:
-                    statements.append(
-                        Statement(
-                            property=prop,
-                            value=value,
-                            source=ref.provenance.source,
-                            record=ref.provenance.record,
-                            observed_at=ref.provenance.observed_at,
-                        )
-                    )
-        statements.sort(
-            key=lambda s: (
-                order.get(s.property, len(order)),
-                s.property,
-                not s.derived,
-                json.dumps(s.value),
-                s.source or "",
-                s.record or "",
-            )
-        )
-        return Entity(
-            id=entity_id,
-            type=type_name,
-            label=label_of(entity_id, etype.label if etype else None, statements),
-            statements=tuple(statements),
-            records=tuple(ref for ref, _ in records),
-        )
+        """Assemble an entity from its visible records (``assemble_entity``)."""
+        return assemble_entity(self.schema, entity_id, type_name, records)
 
 
 def _provenance(fields: tuple[Any, ...]) -> Provenance:

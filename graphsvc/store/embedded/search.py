@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from graphsvc.model.text import fold, tokens
-from graphsvc.store.embedded.ddl import NAMES_PER_RECORD
 from graphsvc.store.embedded.writer import json_list
+from graphsvc.store.records import NAMES_PER_RECORD
 
 CANDIDATES_MAX = 20_000  # candidate names scored per query
 MIN_SCORE = 60.0

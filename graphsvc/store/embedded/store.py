@@ -23,7 +23,6 @@ from graphsvc.errors import InvalidInput, StoreError
 from graphsvc.model.graph import Entity, Link, SearchHit, StoreStats, Subgraph
 from graphsvc.model.graph import Path as GraphPath
 from graphsvc.model.schema import Schema
-from graphsvc.model.selectors import NORMALIZERS
 from graphsvc.policy.scope import Scope
 from graphsvc.store import traverse
 from graphsvc.store.embedded.ddl import connect
@@ -33,6 +32,7 @@ from graphsvc.store.embedded.saved import SavedQueryStore
 from graphsvc.store.embedded.search import NameSearch
 from graphsvc.store.embedded.writer import Writer, json_list, json_path
 from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit
+from graphsvc.store.records import selector_candidates
 from graphsvc.store.view import IntArray, ScopedView, find_sorted
 
 
@@ -446,16 +446,7 @@ class EmbeddedStore:
         visible: str,
     ) -> dict[int, tuple[float, str]]:
         """An exact hit when the query is itself a selector (a phone number, an IBAN...)."""
-        candidates: dict[str, str] = {}
-        for etype in self.schema.selector_types:
-            if types is not None and etype.name not in types:
-                continue
-            assert etype.selector is not None
-            try:
-                value = NORMALIZERS[etype.selector.kind](text, scope.principal.country)
-            except ValueError:
-                continue
-            candidates[etype.selector.entity_id(value)] = value
+        candidates = selector_candidates(self.schema, scope, text, types)
         if not candidates:
             return {}
         eids = self._eids(conn, list(candidates))

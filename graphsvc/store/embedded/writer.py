@@ -19,8 +19,8 @@ from typing import Any
 from graphsvc.errors import StoreError
 from graphsvc.model.records import EntityAssertion, Handling, LinkAssertion, Provenance
 from graphsvc.model.schema import Schema
-from graphsvc.store.embedded.ddl import NAMES_PER_RECORD
 from graphsvc.store.protocol import Rejection, Unit
+from graphsvc.store.records import NAMES_PER_RECORD, name_values, unit_problem
 
 _ENTITY_CACHE_MAX = 2_000_000
 
@@ -217,30 +217,12 @@ class Writer:
         type_names: dict[int, str],
     ) -> tuple[str | None, str] | None:
         """Why the unit cannot be stored, or None."""
-        asserted: dict[str, str] = {}
-        for a in unit:
-            ends = (
-                [(a.entity_id, a.type, "id")]
-                if isinstance(a, EntityAssertion)
-                else [(a.src.id, a.src.type, "from"), (a.dst.id, a.dst.type, "to")]
-            )
-            for entity_id, type_name, field in ends:
-                existing = asserted.get(entity_id)
-                if existing is None and entity_id in known:
-                    existing = type_names.get(known[entity_id][1])
-                if existing is not None and existing != type_name:
-                    return field, (
-                        f"entity {entity_id!r} is a {existing}; this record says {type_name}"
-                    )
-                asserted[entity_id] = type_name
-            if isinstance(a, LinkAssertion):
-                owner = link_sources.get(a.id)
-                if owner is not None and owner != a.provenance.source:
-                    return "id", (
-                        f"link id {a.id!r} already belongs to source {owner!r}; "
-                        "link ids are unique across sources"
-                    )
-        return None
+
+        def stored_type(entity_id: str) -> str | None:
+            found = known.get(entity_id)
+            return type_names.get(found[1]) if found is not None else None
+
+        return unit_problem(unit, stored_type, link_sources.get)
 
     def _ensure_types(self) -> None:
         if self._types_ready:
@@ -326,11 +308,7 @@ class Writer:
             "DELETE FROM name_index WHERE rowid BETWEEN ? AND ?",
             (base, base + NAMES_PER_RECORD - 1),
         )
-        names = [
-            str(value)
-            for prop in self.schema.entities[a.type].name_properties
-            for value in a.properties.get(prop, [])
-        ][:NAMES_PER_RECORD]
+        names = name_values(self.schema, a)
         self.conn.executemany(
             "INSERT INTO name_index (rowid, name) VALUES (?, ?)",
             [(base + k, name) for k, name in enumerate(names)],
