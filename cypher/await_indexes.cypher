@@ -1,0 +1,2 @@
+// Wait until every index is online (after `db init` created them).
+CALL db.awaitIndexes($seconds)

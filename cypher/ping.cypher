@@ -1,0 +1,2 @@
+// Whether the database answers reads.
+RETURN 1 AS ok

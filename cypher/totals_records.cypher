@@ -1,0 +1,3 @@
+// The whole store, whatever its handling: entity records.
+MATCH (rec:Record)
+RETURN count(rec) AS records
