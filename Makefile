@@ -47,6 +47,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_analytics.py
 	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_neo4j.py
 
 clean:
 	rm -rf $(VENV) data
