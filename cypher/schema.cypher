@@ -34,6 +34,8 @@ CREATE INDEX entity_type IF NOT EXISTS FOR (e:Entity) ON (e.type);
 CREATE INDEX saved_query_owner_name IF NOT EXISTS FOR (q:SavedQuery) ON (q.owner, q.name);
 CREATE INDEX saved_query_deletion_owner_name IF NOT EXISTS FOR (d:SavedQueryDeletion) ON (d.owner, d.name);
 
-// name search: every name value of a record, one per line, folded (case and accents)
+// name search: the words of every name of a record, already split and folded by graphsvc
+// (graphsvc.model.text.tokens), one name per line; the whitespace analyzer keeps them as they
+// are, so the index and the embedded store see the same words (no stop words, no other split)
 CREATE FULLTEXT INDEX record_names IF NOT EXISTS FOR (r:Record) ON EACH [r.names_text]
-OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}};
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};

@@ -33,7 +33,8 @@ from graphsvc.model.records import (
 from graphsvc.model.schema import Schema
 from graphsvc.store.neo4j import rows
 from graphsvc.store.neo4j.cypher import SCHEMA_FILE, CypherQueries, parameters_of
-from graphsvc.store.neo4j.store import _filter_params, lucene_query
+from graphsvc.store.neo4j.search import WordMatch, lucene_query, score_names, widen
+from graphsvc.store.neo4j.store import _filter_params
 from graphsvc.store.protocol import OPEN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,9 +73,19 @@ def test_the_grammar_check_can_fail() -> None:
     assert _syntax_errors("MATCH (n) WHERE n.id IN $ids RETURN n") == []
 
 
-@pytest.mark.parametrize("name", sorted(QUERIES.queries))
+# administration commands the openCypher grammar does not cover, checked by their shape
+SHOW_QUERIES = {"schema_constraints": "CONSTRAINTS", "schema_indexes": "INDEXES"}
+
+
+@pytest.mark.parametrize("name", sorted(set(QUERIES.queries) - set(SHOW_QUERIES)))
 def test_every_query_parses(name: str) -> None:
     assert _syntax_errors(QUERIES[name].text) == [], QUERIES[name].path
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(SHOW_QUERIES.items()))
+def test_schema_listings_have_the_expected_shape(name: str, kind: str) -> None:
+    text = " ".join(QUERIES[name].text.split())
+    assert text == f"SHOW {kind} YIELD name WHERE name IN $names RETURN name"
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES.queries))
@@ -302,17 +313,50 @@ def test_equal_handlings_share_a_key_and_different_ones_do_not() -> None:
 # -- name search ---------------------------------------------------------------------------------
 
 
-def test_lucene_queries_escape_everything_and_widen_like_the_embedded_search() -> None:
-    assert (
-        lucene_query(["ana", "popescu"], "AND")
-        == "(ana OR ana*) AND (popescu OR popescu~1 OR popescu*)"
+def test_words_widen_to_the_vocabulary_and_go_to_lucene_as_exact_terms() -> None:
+    vocabulary = ["popescu", "popesku", "popa", "ana", "anna", "2024", "2025"]
+    matches = widen(["ana", "popescu", "2024"], vocabulary)
+    assert matches[0] == WordMatch("ana", frozenset({"ana"}), prefix=True)  # short: exact only
+    assert matches[1].terms == {"popescu", "popesku"}
+    assert matches[2] == WordMatch("2024", frozenset({"2024"}), prefix=False)  # numbers exact
+    assert lucene_query(matches, "AND") == (
+        "(ana OR ana*) AND (popescu OR popesku OR popescu*) AND (2024)"
     )
-    assert lucene_query(["2024"], "AND") == "(2024)"
-    assert (
-        lucene_query(["marcovitchescu"], "OR")
-        == "(marcovitchescu OR marcovitchescu~2 OR marcovitchescu*)"
+    assert "~" not in lucene_query(matches, "OR")  # no Lucene fuzzy query: no expansion cap
+
+
+def test_lucene_syntax_is_escaped() -> None:
+    match = WordMatch('a"b:c', frozenset({'a"b:c'}), prefix=False)
+    assert lucene_query([match], "AND") == '(a\\"b\\:c)'
+
+
+def test_only_names_that_match_by_themselves_are_scored() -> None:
+    matches = widen(["ana", "popescu"], ["ana", "popescu"])
+    names = ["Ana Ionescu", "Mihai Popescu", "Ana Popescu"]
+    assert score_names("ana popescu", names, matches, "AND") == (100.0, "Ana Popescu")
+    # neither name has both words: no AND hit, even though the record has both
+    assert score_names("ana popescu", names[:2], matches, "AND") is None
+    scored = score_names("ana popescu", names[:2], matches, "OR")
+    assert scored is not None and scored[1] in names[:2]
+
+
+def test_a_search_widening_past_lucenes_clause_limit_is_refused() -> None:
+    from graphsvc.errors import LimitExceeded
+
+    word = "lazarescuk"  # ten letters: two letters changed still score 80, the cut-off
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+    vocabulary = sorted(
+        {
+            word[:i] + a + word[i + 1 : j] + b + word[j + 1 :]
+            for i, j in [(1, 6), (2, 7)]
+            for a in letters
+            for b in letters
+        }
     )
-    assert lucene_query(['a"b:c'], "AND") == '(a\\"b\\:c OR a\\"b\\:c~1 OR a\\"b\\:c*)'
+    assert len(vocabulary) > 1000
+    with pytest.raises(LimitExceeded, match="type more"):
+        widen([word], vocabulary)
+    assert len(widen([word], vocabulary[:500])[0].terms) > 400  # under the limit: every word
 
 
 # -- connecting ----------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 Neo4j properties are scalars or lists of scalars, so a record's own property values (lists
 per name, of mixed JSON types) are kept as canonical JSON text in ``properties``; provenance,
 grading and handling are plain properties of the relationship or record node, where analysts
-can read and filter them in Cypher. Each distinct handling also has a key (``hkey``, a digest
-of its canonical form): scopes are resolved to the keys they may see, and every query filters
-on ``hkey IN $visible``. A ``digest`` of everything but the ingestion time lets writes skip
-rows that did not change.
+can read and filter them in Cypher. A record's names are also kept as the words name search
+indexes (``names_text``, one name per line) and their vocabulary (``terms``).
+
+Each distinct handling also has a key (``hkey``, a digest of its canonical form): scopes are
+resolved to the keys they may see, and every query filters on ``hkey IN $visible``. A
+``digest`` of everything but the ingestion time lets writes skip rows that did not change.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from graphsvc.model.graph import Link, RecordRef
 from graphsvc.model.properties import JSONScalar
 from graphsvc.model.records import EntityAssertion, Grading, Handling, LinkAssertion, Provenance
 from graphsvc.model.schema import Schema
+from graphsvc.model.text import tokens
 from graphsvc.store.records import name_values
 
 
@@ -90,6 +93,7 @@ def record_key(entity_id: str, source: str, record: str) -> str:
 def record_row(schema: Schema, a: EntityAssertion) -> dict[str, Any]:
     """The row ``upsert_records.cypher`` takes for one entity record."""
     names = name_values(schema, a)
+    words = [tokens(name) for name in names]
     key = record_key(a.entity_id, a.provenance.source, a.provenance.record)
     fields = _with_digest(
         {
@@ -103,7 +107,8 @@ def record_row(schema: Schema, a: EntityAssertion) -> dict[str, Any]:
             "grade_info": a.grading.information if a.grading else None,
             "properties": canonical_json(a.properties),
             "names": names,
-            "names_text": "\n".join(names),
+            "names_text": "\n".join(" ".join(w) for w in words),
+            "terms": sorted({word for name_words in words for word in name_words}),
         }
     )
     return {"key": key, "entity": a.entity_id, "digest": fields["digest"], "fields": fields}

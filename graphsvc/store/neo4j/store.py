@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
 
 from graphsvc import __version__
 from graphsvc.config import Neo4jSettings
@@ -38,9 +37,10 @@ from graphsvc.model.schema import Schema
 from graphsvc.model.text import fold, tokens
 from graphsvc.policy.scope import Scope
 from graphsvc.store import traverse
-from graphsvc.store.embedded.search import CANDIDATES_MAX, MIN_SCORE, _cutoff
+from graphsvc.store.embedded.search import CANDIDATES_MAX
 from graphsvc.store.neo4j import rows
 from graphsvc.store.neo4j.cypher import CypherQueries, Transaction
+from graphsvc.store.neo4j.search import Vocabulary, lucene_query, score_names, widen
 from graphsvc.store.neo4j.view import Neo4jView
 from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit
 from graphsvc.store.records import assemble_entity, selector_candidates, unit_problem
@@ -50,27 +50,6 @@ T = TypeVar("T")
 WRITE_CHUNK = 10_000  # rows per UNWIND
 ERASE_BATCH = 10_000
 INDEX_WAIT_SECONDS = 300
-_LUCENE_SPECIAL = set('+-&|!(){}[]^"~*?:\\/')
-
-
-def _lucene_term(word: str) -> str:
-    return "".join("\\" + c if c in _LUCENE_SPECIAL else c for c in word)
-
-
-def lucene_query(words: Sequence[str], conjunction: str) -> str:
-    """A Lucene query for name search, tolerant like the embedded store's: each word exactly,
-    within the edit distance its length allows (none for short words and numbers), and as a
-    prefix (three letters or more)."""
-    groups = []
-    for word in words:
-        term = _lucene_term(word)
-        alternatives = [term]
-        if _cutoff(word) is not None:
-            alternatives.append(f"{term}~{1 if len(word) < 10 else 2}")
-        if len(word) >= 3 and not word.isdigit():
-            alternatives.append(f"{term}*")
-        groups.append("(" + " OR ".join(alternatives) + ")")
-    return f" {conjunction} ".join(groups)
 
 
 def _filter_params(link_filter: LinkFilter) -> dict[str, Any]:
@@ -87,6 +66,11 @@ def _at_least(**arguments: tuple[int, int]) -> None:
     for name, (value, minimum) in arguments.items():
         if value < minimum:
             raise InvalidInput(f"must be at least {minimum}, got {value}", field=name)
+
+
+def _with_extra(names: tuple[str, ...], seen: Iterable[str]) -> tuple[str, ...]:
+    """``names`` followed by the names ``seen`` that it lacks, sorted."""
+    return names + tuple(sorted(set(seen) - set(names)))
 
 
 def _chunks(items: list[T], size: int = WRITE_CHUNK) -> Iterable[list[T]]:
@@ -114,7 +98,7 @@ class Neo4jStore:
         self._q = queries or CypherQueries()
         self._errors = errors
         try:
-            self._driver = neo4j.GraphDatabase.driver(
+            driver = neo4j.GraphDatabase.driver(
                 settings.uri,
                 auth=(settings.user, settings.password),
                 max_connection_pool_size=50,
@@ -122,26 +106,35 @@ class Neo4jStore:
                 max_transaction_retry_time=30.0,
                 user_agent=f"graphsvc/{__version__}",
             )
+        except (errors.ConfigurationError, ValueError) as exc:
+            raise InvalidConfig(f"cannot use NEO4J_URI {settings.uri!r}: {exc}") from None
+        self._driver = driver
+        try:
             self._driver.verify_connectivity()
         except errors.AuthError:
+            self._driver.close()
             raise InvalidConfig(
                 f"Neo4j at {settings.uri} refused the credentials of NEO4J_USER "
                 f"{settings.user!r} (check NEO4J_PASSWORD)",
                 field="NEO4J_PASSWORD",
             ) from None
         except (errors.ConfigurationError, ValueError) as exc:
+            self._driver.close()
             raise InvalidConfig(f"cannot use NEO4J_URI {settings.uri!r}: {exc}") from None
         except (errors.DriverError, errors.Neo4jError, OSError) as exc:
+            self._driver.close()
             raise BackendUnavailable(f"cannot reach Neo4j at {settings.uri}: {exc}") from None
         self._lock = threading.RLock()
+        self._build_lock = threading.Lock()
+        self._vocabulary = Vocabulary()
         self._views: OrderedDict[tuple[object, ...], Neo4jView] = OrderedDict()
         self._max_views = max_views
         self._handlings: dict[str, Handling] = {}
         self._handlings_version = -1
         self._visible_cache: dict[tuple[object, ...], list[str]] = {}
         self._schema_ready = False
-        self._entity_types = tuple(self.schema.entities)
-        self._link_types = tuple(self.schema.links)
+        self._entity_types: tuple[str, ...] = tuple(self.schema.entities)
+        self._link_types: tuple[str, ...] = tuple(self.schema.links)
         policy = self.schema.policy
         self._source_weights = {g: w.weight for g, w in policy.source_grades.items()}
         self._information_weights = {g: w.weight for g, w in policy.information_grades.items()}
@@ -214,30 +207,68 @@ class Neo4jStore:
         self._schema_ready = True
         return names
 
+    def missing_schema(self) -> list[str]:
+        """The constraints and indexes of ``schema.cypher`` the database lacks."""
+        statements = self._q.schema_statements()
+        constraints = [n for n, text in statements if " CONSTRAINT " in f" {text} "]
+        indexes = [n for n, _ in statements if n not in constraints]
+        try:
+            with self._session() as session:
+                present = {
+                    r["name"]
+                    for r in self._q.fetch(session, "schema_constraints", names=constraints)
+                } | {r["name"] for r in self._q.fetch(session, "schema_indexes", names=indexes)}
+        except self._errors.Neo4jError as exc:
+            raise StoreError(f"cannot read the Neo4j schema ({exc.code}): {exc.message}") from None
+        except self._errors.DriverError as exc:
+            raise BackendUnavailable(f"Neo4j at {self.settings.uri}: {exc}") from None
+        return [n for n, _ in statements if n not in present]
+
+    def _require_schema(self) -> None:
+        """Refuse to write or search a database without graphsvc's constraints and indexes
+        (without them ids are not unique and name search has no index)."""
+        if self._schema_ready:
+            return
+        missing = self.missing_schema()
+        if missing:
+            raise StoreError(
+                f"the Neo4j database lacks graphsvc's schema ({', '.join(missing)}): "
+                "run `graphsvc --backend neo4j db init` first"
+            )
+        self._schema_ready = True
+
     def is_empty(self) -> bool:
         found = self._read(lambda tx: self._q.fetch(tx, "is_empty"))
         return bool(found[0]["empty"])
 
     def erase_all(self) -> None:
-        """Delete every graphsvc node and relationship of the database (batched)."""
-        while self._write(lambda tx: self._q.fetch(tx, "erase_batch", batch=ERASE_BATCH))[0][
-            "erased"
-        ]:
+        """Delete every graphsvc link and node of the database (batched), and raise the data
+        version, so that no process keeps using what it cached of the erased data."""
+
+        def erase_links(tx: Transaction) -> int:
+            return int(self._q.fetch(tx, "erase_links_batch", batch=ERASE_BATCH)[0]["erased"])
+
+        def erase_nodes(tx: Transaction) -> int:
+            return int(self._q.fetch(tx, "erase_batch", batch=ERASE_BATCH)[0]["erased"])
+
+        while self._write(erase_links):
             pass
+        while self._write(erase_nodes):
+            pass
+        self._write(lambda tx: self._q.fetch(tx, "bump_version"))
         with self._lock:
             self._views.clear()
             self._visible_cache.clear()
-            self._handlings, self._handlings_version = {}, -1
 
     # -- writing ---------------------------------------------------------------------------------
 
     def write(self, units: Sequence[Unit]) -> list[Rejection]:
-        if not self._schema_ready:
-            self.init_schema()
+        self._require_schema()
         return self._write(lambda tx: self._write_units(tx, units))
 
     def _write_units(self, tx: Transaction, units: Sequence[Unit]) -> list[Rejection]:
         q = self._q
+        q.fetch(tx, "lock_writes")  # one writer at a time, from its checks to its commit
         entity_ids: set[str] = set()
         link_ids: set[str] = set()
         for unit in units:
@@ -288,7 +319,8 @@ class Neo4jStore:
             changed += q.fetch(tx, "upsert_records", rows=batch)[0]["changed"]
         for batch in _chunks(list(links.values())):
             changed += q.execute(tx, "drop_moved_links", rows=batch).relationships_deleted
-            changed += q.fetch(tx, "upsert_links", rows=batch)[0]["changed"]
+            changed += q.fetch(tx, "update_links", rows=batch)[0]["changed"]
+            changed += q.fetch(tx, "create_links", rows=batch)[0]["changed"]
         if changed:
             q.fetch(tx, "bump_version")
         return rejections
@@ -327,6 +359,7 @@ class Neo4jStore:
             self._q.fetch(tx, "create_saved_query", row=fields)
             self._q.execute(tx, "undelete_saved_query", owner=row.owner, name=row.name)
 
+        self._require_schema()
         try:
             self._write(append)
         except StoreError as exc:
@@ -346,52 +379,56 @@ class Neo4jStore:
             key = rows.canonical_json([owner, name])
             self._q.execute(tx, "delete_saved_query", key=key, owner=owner, name=name, at=at)
 
+        self._require_schema()
         self._write(mark)
 
     # -- scope plumbing --------------------------------------------------------------------------
 
-    def _version(self, tx: Transaction) -> int:
-        """The data version, with the handlings refreshed when it moved."""
+    def _version(self, tx: Transaction) -> tuple[int, dict[str, Handling]]:
+        """The data version and the handlings stored at that version."""
         version = int(self._q.fetch(tx, "data_version")[0]["version"])
-        if version != self._handlings_version:
-            found = {r["hkey"]: rows.handling_of(r) for r in self._q.fetch(tx, "handlings")}
-            with self._lock:
+        with self._lock:
+            if version == self._handlings_version:
+                return version, self._handlings
+        found = {r["hkey"]: rows.handling_of(r) for r in self._q.fetch(tx, "handlings")}
+        with self._lock:
+            if version > self._handlings_version:  # never replace newer with older
                 self._handlings, self._handlings_version = found, version
-        return version
+        return version, found
 
     def _visible(self, scope: Scope) -> tuple[int, list[str]]:
         """The data version and the keys of the handlings ``scope`` may see."""
         if scope.policy is not self.schema.policy and scope.policy != self.schema.policy:
             raise InvalidInput("the scope was built with another handling policy than the store's")
-        version = self._read(self._version)
+        version, handlings = self._read(self._version)
         key = (scope.key, version)
         with self._lock:
             cached = self._visible_cache.get(key)
-            if cached is None:
-                cached = sorted(
-                    h for h, handling in self._handlings.items() if scope.allows(handling)
-                )
+        if cached is None:
+            cached = sorted(h for h, handling in handlings.items() if scope.allows(handling))
+            with self._lock:
                 if len(self._visible_cache) >= 1024:
                     self._visible_cache.clear()
                 self._visible_cache[key] = cached
-            return version, cached
+        return version, cached
 
     # -- views (analytics) -----------------------------------------------------------------------
 
     def view(self, scope: Scope) -> ScopedView:
         version, visible = self._visible(scope)
         key = (scope.key, version)
-        with self._lock:
-            found = self._views.get(key)
-            if found is not None:
-                self._views.move_to_end(key)
-                return found
-        view = self._build_view(scope, version, visible)
-        with self._lock:
-            self._views[key] = view
-            while len(self._views) > self._max_views:
-                self._views.popitem(last=False)
-        return view
+        with self._build_lock:  # concurrent callers of one scope wait for one projection
+            with self._lock:
+                found = self._views.get(key)
+                if found is not None:
+                    self._views.move_to_end(key)
+                    return found
+            view = self._build_view(scope, version, visible)
+            with self._lock:
+                self._views[key] = view
+                while len(self._views) > self._max_views:
+                    self._views.popitem(last=False)
+            return view
 
     def _build_view(self, scope: Scope, version: int, visible: list[str]) -> Neo4jView:
         def project(tx: Transaction) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -408,8 +445,11 @@ class Neo4jStore:
             entity_type[r["dst"]] = r["dst_type"]
         ids = sorted(entity_type)
         position = {entity_id: i for i, entity_id in enumerate(ids)}
-        entity_codes = {name: i for i, name in enumerate(self._entity_types)}
-        link_codes = {name: i for i, name in enumerate(self._link_types)}
+        # types stored but no longer in the schema keep their names, after the schema's
+        entity_names = _with_extra(self._entity_types, entity_type.values())
+        link_names = _with_extra(self._link_types, (r["type"] for r in link_rows))
+        entity_codes = {name: i for i, name in enumerate(entity_names)}
+        link_codes = {name: i for i, name in enumerate(link_names)}
         m = len(link_rows)
         vertex_ids = np.empty(len(ids), dtype=object)
         vertex_ids[:] = ids
@@ -421,14 +461,12 @@ class Neo4jStore:
             vertex_key=np.arange(len(ids), dtype=np.int64),
             vertex_ids=vertex_ids,
             vertex_type=np.fromiter(
-                (entity_codes.get(entity_type[i], -1) for i in ids), dtype=np.int16, count=len(ids)
+                (entity_codes[entity_type[i]] for i in ids), dtype=np.int16, count=len(ids)
             ),
             edge_key=np.arange(m, dtype=np.int64),
             edge_src=np.fromiter((position[r["src"]] for r in link_rows), np.int64, count=m),
             edge_dst=np.fromiter((position[r["dst"]] for r in link_rows), np.int64, count=m),
-            edge_type=np.fromiter(
-                (link_codes.get(r["type"], -1) for r in link_rows), np.int16, count=m
-            ),
+            edge_type=np.fromiter((link_codes[r["type"]] for r in link_rows), np.int16, count=m),
             edge_time=np.fromiter(
                 (np.nan if r["t"] is None else float(r["t"]) for r in link_rows),
                 np.float64,
@@ -445,8 +483,8 @@ class Neo4jStore:
                 np.float64,
                 count=m,
             ).astype(np.float32),
-            entity_type_names=self._entity_types,
-            link_type_names=self._link_types,
+            entity_type_names=entity_names,
+            link_type_names=link_names,
             edge_ids=edge_ids,
         )
 
@@ -472,20 +510,24 @@ class Neo4jStore:
 
     def link_numbers(self, scope: Scope, view: ScopedView, prop: str) -> npt.NDArray[np.float64]:
         own = self._own(view)
-        values = np.full(own.m, np.nan, dtype=np.float64)
-        if own.m == 0:
+
+        def read() -> npt.NDArray[np.float64]:
+            values = np.full(own.m, np.nan, dtype=np.float64)
+            if own.m == 0:
+                return values
+            _, visible = self._visible(scope)
+            found = self._read(lambda tx: self._q.fetch(tx, "link_properties", visible=visible))
+            positions = own.edge_positions
+            for row in found:
+                edge = positions.get(row["id"])
+                if edge is None:
+                    continue
+                value = json.loads(str(row["properties"])).get(prop)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    values[edge] = float(value)
             return values
-        _, visible = self._visible(scope)
-        found = self._read(lambda tx: self._q.fetch(tx, "link_properties", visible=visible))
-        positions = own.edge_positions
-        for row in found:
-            edge = positions.get(row["id"])
-            if edge is None:
-                continue
-            value = json.loads(str(row["properties"])).get(prop)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                values[edge] = float(value)
-        return values
+
+        return own.memo(("link_numbers", prop), read)
 
     # -- materialising ---------------------------------------------------------------------------
 
@@ -647,8 +689,13 @@ class Neo4jStore:
         _at_least(max_hops=(max_hops, 0), limit=(limit, 0))
         _, visible = self._visible(scope)
 
-        def distances(tx: Transaction, start: str, backwards: bool) -> dict[str, int]:
-            """Hops from ``start`` (towards it when ``backwards``), up to ``max_hops``."""
+        def layers(
+            tx: Transaction, start: str, direction: str, within: dict[str, int] | None
+        ) -> dict[str, int]:
+            """Hops from ``start`` up to ``max_hops``, following links in ``direction``. With
+            ``within`` (the hops to the target), only entities that can still reach the target
+            in time are expanded: every entity of a short enough path is one of them, and so
+            is every entity on a shortest way to it from ``start``."""
             dist = {start: 0}
             frontier = [start]
             for d in range(1, max_hops + 1):
@@ -657,19 +704,20 @@ class Neo4jStore:
                     "path_layer",
                     frontier=frontier,
                     visible=visible,
+                    direction=direction,
                     **_filter_params(link_filter),
                 )
-                new = set()
-                for r in layer:
-                    if directed and r["directed"] and r["forward"] == backwards:
-                        continue
-                    if r["neighbour"] not in dist:
-                        new.add(r["neighbour"])
+                new = sorted(
+                    r["id"]
+                    for r in layer
+                    if r["id"] not in dist
+                    and (within is None or d + within.get(r["id"], max_hops + 1) <= max_hops)
+                )
                 if not new:
                     break
                 for entity_id in new:
                     dist[entity_id] = d
-                frontier = sorted(new)
+                frontier = new
             return dist
 
         def work(tx: Transaction) -> list[GraphPath]:
@@ -677,14 +725,12 @@ class Neo4jStore:
                 return []
             if self._visible_ids(tx, [source_id, target_id], visible) != {source_id, target_id}:
                 return []
-            to_target = distances(tx, target_id, True)
+            to_target = layers(tx, target_id, "in" if directed else "any", None)
             if source_id not in to_target:
                 return []
-            from_source = distances(tx, source_id, False)
-            # every vertex of a path of at most max_hops hops lies on this neighbourhood
-            around = sorted(
-                v for v, d in from_source.items() if d + to_target.get(v, max_hops + 1) <= max_hops
-            )
+            from_source = layers(tx, source_id, "out" if directed else "any", to_target)
+            # every entity of a path of at most max_hops hops is in this neighbourhood
+            around = sorted(from_source)
             local = self._local_view(
                 scope,
                 around,
@@ -762,30 +808,35 @@ class Neo4jStore:
         limit: int = 20,
     ) -> list[SearchHit]:
         _at_least(limit=(limit, 0))
-        _, visible = self._visible(scope)
+        version, visible = self._visible(scope)
         type_list = list(types) if types is not None else None
         words = tokens(text)
+        if words and limit > 0:
+            self._require_schema()  # the full-text index
 
         def work(tx: Transaction) -> list[SearchHit]:
             best: dict[str, tuple[float, str]] = {}
             if words and limit > 0:
                 query = fold(text)
+                vocabulary = self._vocabulary.get(
+                    version, lambda: [r["term"] for r in self._q.fetch(tx, "name_terms")]
+                )
+                matches = widen(words, vocabulary)
                 # any one word may match when the query has several, unless all are numbers
                 loose = len(words) > 1 and not all(word.isdigit() for word in words)
                 for conjunction in ["AND", "OR"] if loose else ["AND"]:
                     found = self._q.fetch(
                         tx,
                         "search_names",
-                        query=lucene_query(words, conjunction),
+                        query=lucene_query(matches, conjunction),
                         visible=visible,
                         types=type_list,
                         candidates=CANDIDATES_MAX,
                     )
                     for row in found:
-                        for name in row["names"] or []:
-                            score = float(fuzz.WRatio(query, fold(name)))
-                            if score >= MIN_SCORE and score > best.get(row["id"], (-1.0, ""))[0]:
-                                best[row["id"]] = (score, name)
+                        scored = score_names(query, row["names"] or [], matches, conjunction)
+                        if scored is not None and scored[0] > best.get(row["id"], (-1.0, ""))[0]:
+                            best[row["id"]] = scored
                     if len(best) >= limit:
                         break
             selectors = selector_candidates(self.schema, scope, text, types)
