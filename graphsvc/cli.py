@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,11 +20,12 @@ from pydantic import ValidationError
 
 from graphsvc import __version__, evaluate_cli, export_cli, query_cli
 from graphsvc.cli_filters import add_link_filters, link_filter
-from graphsvc.config import Settings
+from graphsvc.config import BACKENDS, Settings
 from graphsvc.errors import (
     GraphsvcError,
     InvalidConfig,
     InvalidInput,
+    InvalidQuery,
     LimitExceeded,
     NotFound,
     first_problem,
@@ -37,7 +40,9 @@ from graphsvc.policy.keys import key_id_of
 from graphsvc.policy.principals import add_key, add_principal, revoke_key
 from graphsvc.query import library
 from graphsvc.store.embedded import EmbeddedStore
-from graphsvc.store.protocol import time_bound
+from graphsvc.store.migrate import DEFAULT_BATCH, MigrationReport, migrate
+from graphsvc.store.open import address_name, open_neo4j, open_store, store_at
+from graphsvc.store.protocol import GraphStore, time_bound
 
 MAX_HOPS = 6
 MAX_RESULTS = 100_000
@@ -54,7 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"graphsvc {__version__}")
     parser.add_argument(
-        "--store", help="SQLite store file (env GRAPHSVC_STORE; default data/graph.db)"
+        "--backend",
+        choices=BACKENDS,
+        help="where the graph is (env GRAPHSVC_BACKEND; default embedded): the SQLite file of "
+        "--store, or Neo4j at NEO4J_URI, signing in with NEO4J_USER and NEO4J_PASSWORD, "
+        "database NEO4J_DATABASE (these four from the environment only)",
+    )
+    parser.add_argument(
+        "--store",
+        help="SQLite store file of the embedded backend (env GRAPHSVC_STORE; default "
+        "data/graph.db)",
     )
     parser.add_argument(
         "--principals",
@@ -62,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--schema", help="schema directory (env GRAPHSVC_SCHEMA)")
     parser.add_argument(
-        "--audit", help="audit log file (env GRAPHSVC_AUDIT; default: <store>-audit.db beside it)"
+        "--audit",
+        help="audit log file (env GRAPHSVC_AUDIT; default: <store>-audit.db beside the store, "
+        "data/neo4j-audit.db with neo4j)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -169,6 +185,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate_cli.add_parser(commands)
 
+    db = commands.add_parser("db", help="prepare the store of the chosen backend")
+    db_actions = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+    db_actions.add_parser(
+        "init",
+        help="create the embedded store file, or apply the Neo4j constraints and indexes "
+        "(idempotent)",
+    )
+
+    move = commands.add_parser(
+        "migrate",
+        help="copy an embedded store into Neo4j or another store file, and verify the copy",
+    )
+    move.add_argument(
+        "--from", dest="source", required=True, metavar="PATH", help="embedded store file to copy"
+    )
+    move.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="TARGET",
+        help="a Neo4j URI (neo4j://, neo4j+s://, bolt://, bolt+s://...; NEO4J_USER, "
+        "NEO4J_PASSWORD and NEO4J_DATABASE from the environment) or a store file path",
+    )
+    move.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH,
+        metavar="N",
+        help=f"units per write transaction (default {DEFAULT_BATCH})",
+    )
+
     audit = commands.add_parser("audit", help="check or read the audit log")
     audit_actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
     audit_actions.add_parser("verify", help="check the hash chain; name the first broken entry")
@@ -198,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except GraphsvcError as exc:
-        print(f"graphsvc: error: {exc}", file=sys.stderr)
+        print(f"graphsvc: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("graphsvc: interrupted", file=sys.stderr)
@@ -215,6 +262,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _one_line(exc: GraphsvcError) -> str:
+    """The error on one line, whatever a library put in its message (a driver's errors span
+    lines); a query error keeps its excerpt and caret on the lines below."""
+    if isinstance(exc, InvalidQuery):
+        return str(exc)
+    return re.sub(r"\s*\n\s*", " ", str(exc)).strip()
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(
         store=args.store,
@@ -222,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
         schema=args.schema,
         sources=getattr(args, "sources", None),
         audit=args.audit,
+        backend=args.backend,
     )
     schema = Schema.load(settings.schema)
     if args.command == "evaluate":
@@ -238,7 +294,11 @@ def run(args: argparse.Namespace) -> int:
         return query_cli.run(args, settings, schema)
     if args.command == "export":
         return export_cli.run(args, settings, schema)
-    with EmbeddedStore(settings.store, schema, create=False) as store:
+    if args.command == "db":
+        return _db_init(settings, schema)
+    if args.command == "migrate":
+        return _migrate(args, schema)
+    with contextlib.closing(open_store(settings, schema, create=False)) as store:
         if args.command == "stats":
             return _stats(args, store, settings, schema)
         principal = Principals.load(settings.principals, schema.policy).get(args.principal)
@@ -246,7 +306,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _expand(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+def _expand(args: argparse.Namespace, store: GraphStore, scope: Scope) -> None:
     _limit("hops", args.hops, MAX_HOPS)
     _limit("max-nodes", args.max_nodes, MAX_RESULTS)
     _limit("max-links", args.max_links, MAX_RESULTS)
@@ -255,7 +315,7 @@ def _expand(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> Non
     _print_subgraph(result, args.format)
 
 
-def _paths(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+def _paths(args: argparse.Namespace, store: GraphStore, scope: Scope) -> None:
     _limit("max-hops", args.max_hops, MAX_HOPS)
     _limit("limit", args.limit, 1000)
     flt = link_filter(args, store.schema)
@@ -265,7 +325,7 @@ def _paths(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None
     _print_paths(found, args.format)
 
 
-def _search(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+def _search(args: argparse.Namespace, store: GraphStore, scope: Scope) -> None:
     _limit("limit", args.limit, 1000)
     for name in args.types or []:
         try:
@@ -280,7 +340,7 @@ def _search(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> Non
         print(f"{hit.score:5.1f}  {hit.entity.id:<32} {hit.entity.type:<13} {hit.matched}")
 
 
-def _entity(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+def _entity(args: argparse.Namespace, store: GraphStore, scope: Scope) -> None:
     found = store.get_entity(scope, args.id)
     if found is None:
         raise _not_found("entity", args.id)
@@ -288,7 +348,7 @@ def _entity(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> Non
     _print_entity(found, links, args.format)
 
 
-def _link(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
+def _link(args: argparse.Namespace, store: GraphStore, scope: Scope) -> None:
     found = store.get_link(scope, args.id)
     if found is None:
         raise _not_found("link", args.id)
@@ -298,7 +358,7 @@ def _link(args: argparse.Namespace, store: EmbeddedStore, scope: Scope) -> None:
         _print_link_detail(found)
 
 
-READERS: dict[str, Callable[[argparse.Namespace, EmbeddedStore, Scope], None]] = {
+READERS: dict[str, Callable[[argparse.Namespace, GraphStore, Scope], None]] = {
     "expand": _expand,
     "paths": _paths,
     "search": _search,
@@ -335,7 +395,7 @@ def _ingest(args: argparse.Namespace, settings: Settings, schema: Schema) -> int
             def sink(problem: Problem) -> None:
                 errors.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
 
-        store = stack.enter_context(EmbeddedStore(settings.store, schema, create=True))
+        store = stack.enter_context(contextlib.closing(open_store(settings, schema, create=True)))
         ingestor = Ingestor(
             store, registry, batch_size=args.batch_size, progress=not args.quiet, problem_sink=sink
         )
@@ -362,9 +422,7 @@ def _print_report(report: IngestReport, errors_path: str | None) -> None:
     print(report.summary())
 
 
-def _stats(
-    args: argparse.Namespace, store: EmbeddedStore, settings: Settings, schema: Schema
-) -> int:
+def _stats(args: argparse.Namespace, store: GraphStore, settings: Settings, schema: Schema) -> int:
     if args.by_principal:
         rows = []
         for principal in Principals.load(settings.principals, schema.policy):
@@ -400,7 +458,7 @@ def _stats(
         _json(counts.to_dict())
         return 0
     print(
-        f"store {settings.store}: {counts.entities} entities, {counts.links} links, "
+        f"store {settings.store_name}: {counts.entities} entities, {counts.links} links, "
         f"{counts.records} entity records"
     )
     for title, table in (
@@ -494,7 +552,7 @@ def _serve(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
     config = ApiConfig.from_env()
     authenticator = Authenticator(settings.principals, schema.policy, config.jwt)
     with (
-        EmbeddedStore(settings.store, schema, create=False) as store,
+        contextlib.closing(open_store(settings, schema, create=False)) as store,
         AuditLog(settings.audit) as audit,
     ):
         directory = query_cli.queries_directory(getattr(args, "queries", None))
@@ -506,7 +564,7 @@ def _serve(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
         principals = authenticator.principals
         demo = sorted(p.id for p in principals if any(k.id.startswith("demo-") for k in p.keys))
         print(
-            f"graphsvc {__version__}: store {settings.store}, audit log {settings.audit}, "
+            f"graphsvc {__version__}: store {settings.store_name}, audit log {settings.audit}, "
             f"{len(principals)} principals ({settings.principals})"
             + (f", JWT {config.jwt.algorithm}" if config.jwt else ""),
             file=sys.stderr,
@@ -520,6 +578,90 @@ def _serve(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
         print(f"graphsvc: GraphQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def _db_init(settings: Settings, schema: Schema) -> int:
+    """``db init``: the embedded file and its layout, or the Neo4j constraints and indexes."""
+    if settings.neo4j is not None:
+        with open_neo4j(settings.neo4j, schema) as neo4j:
+            ensured = neo4j.init_schema()
+        print(f"neo4j {settings.store_name}: {len(ensured)} constraints and indexes ensured")
+        for name in ensured:
+            print(f"  {name}")
+        return 0
+    existed = settings.store.exists()
+    open_store(settings, schema, create=True).close()
+    state = "already there, layout up to date" if existed else "created"
+    print(f"embedded store {settings.store_name}: {state}")
+    return 0
+
+
+def _migrate(args: argparse.Namespace, schema: Schema) -> int:
+    if args.batch_size < 1:
+        raise InvalidInput("must be at least 1", field="--batch-size")
+    try:
+        target_name = address_name(args.target)
+    except InvalidConfig as exc:
+        raise InvalidConfig(exc.message, field="--to") from None
+    with (
+        EmbeddedStore(args.source, schema, create=False) as source,
+        contextlib.closing(store_at(args.target, schema, create=True)) as target,
+    ):
+        progress = _migration_progress(args.source, target_name)
+        report = migrate(source, target, batch_size=args.batch_size, progress=progress)
+    _print_migration(report, args.source, target_name)
+    return 0 if report.complete else EXIT_REJECTED
+
+
+def _migration_progress(source: str, target: str) -> Callable[[MigrationReport], None]:
+    """Progress on stderr: what is copied where, then a line every few seconds and the last."""
+    last = time.monotonic()
+
+    def show(report: MigrationReport) -> None:
+        nonlocal last
+        if report.units == 0:
+            print(f"migrating {source} -> {target}: {report.total} units", file=sys.stderr)
+            return
+        now = time.monotonic()
+        if now - last < 2.0 and report.units < report.total:
+            return
+        last = now
+        share = 100 * report.units / report.total if report.total else 100.0
+        print(
+            f"  {report.units}/{report.total} units ({share:.0f}%), {report.refused} refused",
+            file=sys.stderr,
+        )
+
+    return show
+
+
+def _print_migration(report: MigrationReport, source: str, target: str) -> None:
+    for refusal in report.refusals[:PROBLEMS_SHOWN]:
+        print(f"refused: {refusal}", file=sys.stderr)
+    if report.refused > PROBLEMS_SHOWN:
+        print(f"... and {report.refused - PROBLEMS_SHOWN} more refused", file=sys.stderr)
+    if report.schema_ensured:
+        print(f"{target}: {len(report.schema_ensured)} constraints and indexes ensured")
+    print(
+        f"{report.units} units (entity records and links) from {source}: "
+        f"{report.accepted} accepted, {report.refused} refused"
+    )
+    print(
+        f"saved queries: {report.saved_versions} versions and {report.saved_deletions} "
+        "deletions copied (those already in the target skipped)"
+    )
+    if report.unasserted:
+        counts = ", ".join(f"{name} {n}" for name, n in report.unasserted.items())
+        print(
+            f"not copied: {sum(report.unasserted.values())} entities no record asserts and no "
+            f"link touches ({counts}); the counts compared leave them out"
+        )
+    if report.verified:
+        print(f"verified: {target} holds the same counts and saved queries as {source}")
+        return
+    print(f"NOT verified: {len(report.differences)} differences between {source} and {target}")
+    for difference in report.differences:
+        print(f"  {difference}")
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ from graphsvc.policy import Principals, Scope
 from graphsvc.policy.audit import AuditLog
 from graphsvc.query import library
 from graphsvc.query.saved import SavedQueries
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.open import open_store
+from graphsvc.store.protocol import GraphStore
 
 
 def add_parser(commands: Any) -> None:
@@ -83,7 +85,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
     limits = Limits.from_env()
-    with EmbeddedStore(settings.store, schema, create=False) as store:
+    with closing(open_store(settings, schema, create=False)) as store:
         if args.query is not None or args.saved is not None:
             directory = query_cli.queries_directory(args.queries)
             if directory is not None:
@@ -141,7 +143,7 @@ def _selection(
     args: argparse.Namespace,
     schema: Schema,
     limits: Limits,
-    store: EmbeddedStore,
+    store: GraphStore,
     scope: Scope,
 ) -> s.Selected:
     flt = link_filter(args, schema)

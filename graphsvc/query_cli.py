@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ from graphsvc.query.execute import QueryResult
 from graphsvc.query.parser import parse
 from graphsvc.query.run import run_query
 from graphsvc.query.saved import SavedQueries, SavedQuery
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.open import open_store
+from graphsvc.store.protocol import GraphStore
 
 DEFAULT_QUERIES = "seed/queries"
 
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
     if args.version is not None and args.saved is None:
         raise InvalidQuery("--version goes with --saved", field="--version")
     limits = Limits.from_env().query_limits()
-    with EmbeddedStore(settings.store, schema, create=False) as store:
+    with closing(open_store(settings, schema, create=False)) as store:
         directory = queries_directory(args.queries)
         if directory is not None:
             library.load(store, directory)
@@ -122,7 +124,7 @@ def run(args: argparse.Namespace, settings: Settings, schema: Schema) -> int:
 def _export(
     args: argparse.Namespace,
     settings: Settings,
-    store: EmbeddedStore,
+    store: GraphStore,
     scope: Scope,
     result: QueryResult,
     text: str,
