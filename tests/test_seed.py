@@ -10,35 +10,28 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc.ingest import Ingestor
-from graphsvc.model.schema import Schema
 from graphsvc.policy import Principals, Scope
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.conftest import REPO, SEED
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
-    schema = Schema.load(REPO / "schema")
-    store = EmbeddedStore(tmp_path_factory.mktemp("seed") / "graph.db", schema)
-    ingestor = Ingestor(store)
-    ingestor.ingest_path(SEED / "manifest.yaml")
-    report = ingestor.finish()
-    assert (report.rejected, report.skipped) == (0, 0), report.problems[:5]
-    assert report.accepted > 3000
-    return store
+def seeded(seed_store: GraphStore) -> GraphStore:
+    """The seed case of the module's backend, loaded by ``tests.conftest.load_seed``, which
+    checks that it loads cleanly: nothing rejected or skipped, more than 3000 records."""
+    return seed_store
 
 
 @pytest.fixture(scope="module")
-def principals(seeded: EmbeddedStore) -> Principals:
+def principals(seeded: GraphStore) -> Principals:
     return Principals.load(SEED / "principals.yaml", seeded.schema.policy)
 
 
-def scope(principals: Principals, seeded: EmbeddedStore, principal: str) -> Scope:
+def scope(principals: Principals, seeded: GraphStore, principal: str) -> Scope:
     return Scope.of(principals.get(principal), seeded.schema.policy)
 
 
-def test_size_and_every_level_and_code_used(seeded: EmbeddedStore) -> None:
+def test_size_and_every_level_and_code_used(seeded: GraphStore) -> None:
     stats = seeded.totals()
     assert 300 <= stats.entities <= 1000 and 2000 <= stats.links <= 6000
     assert set(stats.links_by_classification) == set(seeded.schema.policy.levels)
@@ -47,7 +40,7 @@ def test_size_and_every_level_and_code_used(seeded: EmbeddedStore) -> None:
 
 
 def test_the_demo_principals_each_see_a_different_part(
-    seeded: EmbeddedStore, principals: Principals
+    seeded: GraphStore, principals: Principals
 ) -> None:
     assert {p.id for p in principals} >= {"fr-analyst", "be-analyst", "fr-supervisor", "auditor"}
     assert principals.get("fr-supervisor").clearance == "SECRET"
@@ -58,7 +51,7 @@ def test_the_demo_principals_each_see_a_different_part(
 
 
 def test_human_source_reporting_only_for_the_cleared(
-    seeded: EmbeddedStore, principals: Principals
+    seeded: GraphStore, principals: Principals
 ) -> None:
     for link_id in ("ocrteh:HUMINT-0001", "ocrteh:HUMINT-0002"):
         secret = seeded.get_link(scope(principals, seeded, "fr-supervisor"), link_id)
@@ -70,7 +63,7 @@ def test_human_source_reporting_only_for_the_cleared(
 
 
 def test_a_phone_written_two_ways_by_two_countries_is_one_node(
-    seeded: EmbeddedStore, principals: Principals
+    seeded: GraphStore, principals: Principals
 ) -> None:
     broker = "phone:+33652178340"
     fr = scope(principals, seeded, "fr-analyst")
@@ -86,7 +79,7 @@ def test_a_phone_written_two_ways_by_two_countries_is_one_node(
 
 
 def test_an_expired_partner_record_is_seen_only_by_its_originator(
-    seeded: EmbeddedStore, principals: Principals
+    seeded: GraphStore, principals: Principals
 ) -> None:
     check = "pjf:EVT-0004"
     assert seeded.get_entity(scope(principals, seeded, "be-analyst"), check) is not None

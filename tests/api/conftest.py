@@ -1,8 +1,9 @@
 """A real server on loopback for API tests: uvicorn runs the app in a thread on a free port,
-and tests speak HTTP to it with httpx. The seed case is loaded once per session.
+and tests speak HTTP to it with httpx. The seed case is loaded once per session and backend.
 
-``start_server`` makes a server with any configuration (limits, JWT, justification rule);
-``seed_api`` is the shared one on the seed case, with JWT HS256 enabled.
+``start_server`` makes a server with any configuration (limits, JWT, justification rule) on
+the seed case of the module's backend (or on a store given); ``seed_api`` is the shared one on
+the seed case, with JWT HS256 enabled; ``writable_seed`` is a private copy of the seed case.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from graphsvc.ingest import Ingestor
 from graphsvc.model.schema import Schema
 from graphsvc.policy.audit import AuditLog
 from graphsvc.store.embedded import EmbeddedStore
-from tests.conftest import REPO, SEED
+from graphsvc.store.protocol import GraphStore
+from tests.conftest import REPO, SEED, Stores, copy_file
 
 JWT_SECRET = "test-secret-of-at-least-thirty-two-bytes!"
 JWT_AUDIENCE = "graphsvc-tests"
@@ -134,6 +136,7 @@ def api_schema() -> Schema:
 
 @pytest.fixture(scope="session")
 def seed_db(tmp_path_factory: pytest.TempPathFactory, api_schema: Schema) -> Path:
+    """The embedded store file of the seed case for the servers (closed: copy it at will)."""
     path = tmp_path_factory.mktemp("seed-api") / "graph.db"
     with EmbeddedStore(path, api_schema) as store:
         ingestor = Ingestor(store)
@@ -148,10 +151,21 @@ StartServer = Callable[..., Api]
 
 @pytest.fixture
 def start_server(
-    tmp_path_factory: pytest.TempPathFactory, api_schema: Schema, seed_db: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    api_schema: Schema,
+    backend: str,
+    stores: Stores,
+    request: pytest.FixtureRequest,
 ) -> Iterator[StartServer]:
-    """Start servers on the seed case (a copy of its principals file, a fresh audit log)."""
-    stack: list[tuple[Any, EmbeddedStore, AuditLog, httpx.Client]] = []
+    """Start servers on the seed case (a copy of its principals file, a fresh audit log), or
+    on ``store``; each server closes its store when the test ends."""
+    stack: list[tuple[Any, GraphStore, AuditLog, httpx.Client]] = []
+
+    def seed() -> GraphStore:
+        if backend == "neo4j":
+            return stores.seed(backend)  # the shared connection: closing it does nothing
+        path: Path = request.getfixturevalue("seed_db")
+        return EmbeddedStore(path, api_schema, create=False)
 
     def start(
         *,
@@ -159,12 +173,12 @@ def start_server(
         jwt: JwtConfig | None = None,
         require_justification: bool = False,
         today: date | None = None,
-        store: EmbeddedStore | None = None,
+        store: GraphStore | None = None,
     ) -> Api:
         root = tmp_path_factory.mktemp("api")
         principals = root / "principals.yaml"
         shutil.copy(SEED / "principals.yaml", principals)
-        the_store = store or EmbeddedStore(seed_db, api_schema, create=False)
+        the_store = store or seed()
         audit = AuditLog(root / "audit.db")
         services = Services(the_store, audit, limits or Limits(), require_justification)
         app = create_app(services, Authenticator(principals, api_schema.policy, jwt), today=today)
@@ -180,6 +194,18 @@ def start_server(
         running.__exit__(None, None, None)
         audit.close()
         the_store.close()
+
+
+@pytest.fixture
+def writable_seed(
+    backend: str, stores: Stores, tmp_path: Path, api_schema: Schema, request: pytest.FixtureRequest
+) -> GraphStore:
+    """A private copy of the seed case, which the test may change (give it to ``start_server``,
+    which closes it)."""
+    if backend == "neo4j":
+        return stores.seed_copy(backend, tmp_path / "graph.db")
+    seed_db: Path = request.getfixturevalue("seed_db")
+    return EmbeddedStore(copy_file(seed_db, tmp_path / "graph.db"), api_schema, create=False)
 
 
 HS256 = JwtConfig(key=JWT_SECRET, algorithm="HS256", audience=JWT_AUDIENCE)

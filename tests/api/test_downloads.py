@@ -13,15 +13,13 @@ from graphsvc.api.downloads import Downloads
 from graphsvc.export.select import ExpandSelection
 from graphsvc.export.service import ExportFile, export
 from graphsvc.policy import Scope
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 
 LEADER = "ocrteh:PER-0001"
 
 
 @pytest.fixture(scope="module")
-def files(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]
-) -> Callable[[], ExportFile]:
+def files(seed_store: GraphStore, seed_scope: Callable[[str], Scope]) -> Callable[[], ExportFile]:
     def make() -> ExportFile:
         return export(
             seed_store,

@@ -18,11 +18,11 @@ from lxml import etree
 
 from graphsvc.api.config import Limits
 from graphsvc.cli import main
+from graphsvc.model.schema import Schema
 from graphsvc.policy import Principals, Scope
 from graphsvc.policy.audit import AuditLog
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.api.conftest import Api, StartServer, demo_token
-from tests.api.test_assess import copy_of
 from tests.conftest import SEED
 
 EXPORT = """mutation($format: ExportFormat!, $what: ExportSelection!,
@@ -146,15 +146,16 @@ def test_a_large_file_goes_to_a_download(start_server: StartServer) -> None:
     assert error["extensions"] == {"code": "INVALID_INPUT", "field": "delivery"}
 
 
-def test_the_whole_visible_graph_is_the_callers(api: Api, seed_db: Path, api_schema: Any) -> None:
+def test_the_whole_visible_graph_is_the_callers(
+    api: Api, seed_store: GraphStore, schema: Schema
+) -> None:
     made = export(api, {"visibleGraph": {}}, as_="be-analyst")
     nodes, edges = gexf_ids(made["content"].encode())
-    principal = Principals.load(SEED / "principals.yaml", api_schema.policy).get("be-analyst")
-    scope = Scope.of(principal, api_schema.policy)
-    with EmbeddedStore(seed_db, api_schema, create=False) as store:
-        view = store.view(scope)
-        visible = {str(x) for x in view.vertex_ids}
-        links = {x.id for x in store.links_at(scope, view, list(range(view.m))) if x}
+    principal = Principals.load(SEED / "principals.yaml", schema.policy).get("be-analyst")
+    scope = Scope.of(principal, schema.policy)
+    view = seed_store.view(scope)
+    visible = {str(x) for x in view.vertex_ids}
+    links = {x.id for x in seed_store.links_at(scope, view, list(range(view.m))) if x}
     assert nodes == visible and edges == links
     assert "ocrteh:PER-0001" not in nodes
     assert made["banner"]["classification"] == "RESTRICTED"
@@ -231,11 +232,8 @@ def test_a_query_can_return_a_file(api: Api) -> None:
     assert plain["export"] is None
 
 
-def test_a_saved_query_answer_exports(
-    start_server: StartServer, seed_db: Path, api_schema: Any, tmp_path: Path
-) -> None:
-    store = EmbeddedStore(copy_of(seed_db, tmp_path / "graph.db"), api_schema, create=False)
-    api = start_server(store=store)
+def test_a_saved_query_answer_exports(start_server: StartServer, writable_seed: GraphStore) -> None:
+    api = start_server(store=writable_seed)
     body = "param who: string\nfind where id = $who | expand 1 via CALLED, MESSAGED | rank degree"
     save = """mutation($body: String!) { saveQuery(name: "callers", body: $body) { version } }"""
     api.data(save, {"body": body})

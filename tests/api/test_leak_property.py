@@ -29,6 +29,8 @@ banner's classification must not exceed the principal's clearance.
 GRAPHSVC_API_LEAK_EXAMPLES sets how many examples run (default 60).
 """
 
+# Embedded-only: each example needs two stores alive at once (A and B); Neo4j has one database.
+
 from __future__ import annotations
 
 import json

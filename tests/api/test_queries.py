@@ -3,15 +3,13 @@ errors with their position, limits, and the audit trail of every run."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graphsvc.api.config import Limits
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.api.conftest import Api, StartServer
-from tests.api.test_assess import copy_of
 
 RUN = """query($dsl: String!, $params: JSON) {
   runQuery(dsl: $dsl, params: $params) {
@@ -36,10 +34,9 @@ LAZARESCU = 'find Person where name ~ "lazarescu" | return table id'
 
 
 @pytest.fixture
-def api(start_server: StartServer, seed_db: Path, tmp_path: Path, api_schema: Any) -> Api:
+def api(start_server: StartServer, writable_seed: GraphStore) -> Api:
     """A server on a private copy of the seed store: saving queries writes to it."""
-    store = EmbeddedStore(copy_of(seed_db, tmp_path / "graph.db"), api_schema, create=False)
-    return start_server(store=store)
+    return start_server(store=writable_seed)
 
 
 def ids_of(table: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ from graphsvc.export.graph import ExportGraph, of_subgraph
 from graphsvc.export.purpose import Purpose, Withheld, restrict
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Scope
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 
 LEADER = "ocrteh:PER-0001"
 EXPORTED_AT = "2026-11-23T10:00:00Z"
@@ -31,9 +31,9 @@ class Made:
 Maker = Callable[..., Made]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def make_export(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope], schema: Schema
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope], schema: Schema
 ) -> Maker:
     """``make_export("fr-analyst", hops=2, purpose=Purpose.DISSEMINATION, ids=(LEADER,))``."""
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +18,8 @@ from graphsvc.export.service import export
 from graphsvc.model.records import Handling
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Scope
-from graphsvc.store.embedded import EmbeddedStore
-from tests.conftest import REPO, load, scope_of
+from graphsvc.store.protocol import GraphStore
+from tests.conftest import REPO, Stores, loading, scope_of
 
 LEVELS = ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"]
 MEANINGS = {
@@ -93,13 +92,8 @@ DISJOINT = ("b-6", "b-7", "b-8")
 
 
 @pytest.fixture(scope="module")
-def banner_store(
-    tmp_path_factory: pytest.TempPathFactory, schema: Schema
-) -> Iterator[EmbeddedStore]:
-    with EmbeddedStore(tmp_path_factory.mktemp("banner") / "graph.db", schema) as store:
-        report = load(store, RECORDS)
-        assert report.rejected == 0, report.problems
-        yield store
+def banner_store(backend: str, stores: Stores) -> GraphStore:
+    return stores.shared(backend, "export-banner", loading(RECORDS))
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +109,7 @@ def caller(schema: Schema) -> Scope:
 
 
 def made(
-    store: EmbeddedStore,
+    store: GraphStore,
     scope: Scope,
     ids: tuple[str, ...],
     purpose: Purpose = Purpose.INTERNAL,
@@ -169,7 +163,7 @@ def check_against_handlings(graph: ExportGraph, banner: Banner) -> None:
 # -- markings --------------------------------------------------------------------------------------
 
 
-def test_highest_classification_and_markings(banner_store: EmbeddedStore, caller: Scope) -> None:
+def test_highest_classification_and_markings(banner_store: GraphStore, caller: Scope) -> None:
     graph, _, banner = made(banner_store, caller, MIXED)
     check_against_handlings(graph, banner)
     assert banner.classification == "SECRET"
@@ -182,7 +176,7 @@ def test_highest_classification_and_markings(banner_store: EmbeddedStore, caller
 
 
 def test_without_the_secret_link_the_highest_is_confidential(
-    banner_store: EmbeddedStore, caller: Scope
+    banner_store: GraphStore, caller: Scope
 ) -> None:
     graph, _, banner = made(banner_store, caller, ("b-1", "b-2"))
     check_against_handlings(graph, banner)
@@ -193,7 +187,7 @@ def test_without_the_secret_link_the_highest_is_confidential(
 
 
 def test_no_releasability_marking_means_every_cleared_user(
-    banner_store: EmbeddedStore, caller: Scope
+    banner_store: GraphStore, caller: Scope
 ) -> None:
     graph, _, banner = made(banner_store, caller, OPEN)
     check_against_handlings(graph, banner)
@@ -204,7 +198,7 @@ def test_no_releasability_marking_means_every_cleared_user(
 
 
 def test_disjoint_releasability_is_for_the_originators_only(
-    banner_store: EmbeddedStore, caller: Scope
+    banner_store: GraphStore, caller: Scope
 ) -> None:
     graph, _, banner = made(banner_store, caller, DISJOINT)
     check_against_handlings(graph, banner)
@@ -218,7 +212,7 @@ def test_disjoint_releasability_is_for_the_originators_only(
 
 
 def test_codes_carry_their_meaning_and_an_unknown_code_says_so(
-    banner_store: EmbeddedStore, caller: Scope, schema: Schema
+    banner_store: GraphStore, caller: Scope, schema: Schema
 ) -> None:
     graph, withheld, _ = made(banner_store, caller, OPEN)
     odd = replace(graph.links[0], handling=replace(graph.links[0].handling, code="H7"))
@@ -242,7 +236,7 @@ def test_codes_carry_their_meaning_and_an_unknown_code_says_so(
 
 
 def test_lines_say_who_when_why_for_what_and_how_much(
-    banner_store: EmbeddedStore, caller: Scope
+    banner_store: GraphStore, caller: Scope
 ) -> None:
     graph, withheld, banner = made(banner_store, caller, MIXED, Purpose.DISSEMINATION)
     lines = banner.lines()
@@ -267,7 +261,7 @@ def test_lines_say_who_when_why_for_what_and_how_much(
 
 
 def test_lines_without_justification_with_candidates_and_truncation(
-    banner_store: EmbeddedStore, caller: Scope, schema: Schema
+    banner_store: GraphStore, caller: Scope, schema: Schema
 ) -> None:
     found = banner_store.subgraph(caller, list(OPEN))
     graph = graph_of(
@@ -303,14 +297,14 @@ def test_lines_without_justification_with_candidates_and_truncation(
 
 @pytest.mark.parametrize("purpose", list(Purpose))
 def test_banner_is_of_what_the_purpose_kept(
-    banner_store: EmbeddedStore, caller: Scope, purpose: Purpose
+    banner_store: GraphStore, caller: Scope, purpose: Purpose
 ) -> None:
     graph, _, banner = made(banner_store, caller, MIXED, purpose)
     check_against_handlings(graph, banner)
 
 
 def test_withheld_secret_link_does_not_raise_the_classification(
-    banner_store: EmbeddedStore, caller: Scope
+    banner_store: GraphStore, caller: Scope
 ) -> None:
     graph, withheld, banner = made(banner_store, caller, MIXED, Purpose.DISSEMINATION)
     assert "M2" not in graph.link_ids and "b-3" not in graph.entity_ids
@@ -324,7 +318,7 @@ def test_withheld_secret_link_does_not_raise_the_classification(
 
 
 def test_judicial_leaves_the_h1_entity_record_out_of_the_banner(
-    banner_store: EmbeddedStore, caller: Scope
+    banner_store: GraphStore, caller: Scope
 ) -> None:
     graph, withheld, banner = made(banner_store, caller, MIXED, Purpose.JUDICIAL)
     # E2 (RESTRICTED, H1, FR-OCRTEH, REL DE BE) is out; b-2 stays, touched by kept links
@@ -338,7 +332,7 @@ def test_judicial_leaves_the_h1_entity_record_out_of_the_banner(
 
 
 def test_export_end_to_end_banner_after_restriction(
-    banner_store: EmbeddedStore, caller: Scope
+    banner_store: GraphStore, caller: Scope
 ) -> None:
     moment = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     selected = SubgraphSelection(ids=MIXED)

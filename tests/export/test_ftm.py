@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,8 @@ from graphsvc.ingest.ftm import (
 from graphsvc.model.graph import Entity, Link
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Scope
-from graphsvc.store.embedded import EmbeddedStore
-from tests.conftest import SEED, entity, link, load
+from graphsvc.store.protocol import GraphStore
+from tests.conftest import SEED, MakeStore, entity, link, load
 from tests.export.conftest import Maker
 
 SUPERVISOR = "fr-supervisor"
@@ -51,7 +52,7 @@ class Written:
         return [json.loads(line) for line in self.data.decode("utf-8").splitlines()]
 
 
-def _export(store: EmbeddedStore, scope: Scope, schema: Schema, title: str) -> Written:
+def _export(store: GraphStore, scope: Scope, schema: Schema, title: str) -> Written:
     """Everything ``scope`` sees, written as FtM."""
     ids = [str(i) for i in store.view(scope).vertex_ids]
     subgraph = store.subgraph(scope, ids, max_links=1_000_000)
@@ -73,7 +74,7 @@ def _export(store: EmbeddedStore, scope: Scope, schema: Schema, title: str) -> W
 
 @pytest.fixture(scope="module")
 def whole_seed(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope], schema: Schema
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope], schema: Schema
 ) -> Written:
     return _export(seed_store, seed_scope(SUPERVISOR), schema, "the whole seed case")
 
@@ -257,12 +258,15 @@ def test_the_whole_seed_case_reads_back_as_it_was(
     tmp_path: Path,
     schema: Schema,
     seed_scope: Callable[[str], Scope],
-    seed_store: EmbeddedStore,
+    seed_store: GraphStore,
+    make_store: MakeStore,
 ) -> None:
     path = tmp_path / "seed.ftm"
     path.write_bytes(whole_seed.data)
     scope = seed_scope(SUPERVISOR)
-    with EmbeddedStore(tmp_path / "copy.db", schema) as copy:
+    # read before the copy is made (on neo4j the copy takes the place of the seed case)
+    original = _export(seed_store, scope, schema, "the whole seed case")
+    with closing(make_store(tmp_path / "copy.db")) as copy:
         ingestor = Ingestor(copy, SourceRegistry.load(SEED / "sources.yaml", schema))
         ingestor.ingest_path(path)
         report = ingestor.finish()
@@ -270,7 +274,6 @@ def test_the_whole_seed_case_reads_back_as_it_was(
         again = _export(copy, scope, schema, "the whole seed case")
     _assert_same(whole_seed.graph, again.graph)
     # and the original store, read directly, agrees with the export that was written
-    original = _export(seed_store, scope, schema, "the whole seed case")
     _assert_same(original.graph, again.graph)
 
 
@@ -351,10 +354,11 @@ AWKWARD: list[dict[str, Any]] = [
 
 
 @pytest.fixture
-def awkward(store: EmbeddedStore, schema: Schema) -> Written:
-    report = load(store, AWKWARD)
-    assert report.rejected == 0, report.problems
-    return _export(store, _all_of(schema), schema, "awkward")
+def awkward(make_store: MakeStore, tmp_path: Path, schema: Schema) -> Written:
+    with closing(make_store(tmp_path / "awkward.db")) as store:  # closed: a test makes a copy
+        report = load(store, AWKWARD)
+        assert report.rejected == 0, report.problems
+        return _export(store, _all_of(schema), schema, "awkward")
 
 
 def _all_of(schema: Schema) -> Scope:
@@ -364,7 +368,7 @@ def _all_of(schema: Schema) -> Scope:
 
 
 def test_an_awkward_case_is_valid_ftm_and_reads_back_as_it_was(
-    awkward: Written, tmp_path: Path, schema: Schema
+    awkward: Written, tmp_path: Path, schema: Schema, make_store: MakeStore
 ) -> None:
     lines = awkward.lines
     _assert_ftm_keeps(lines)
@@ -372,7 +376,7 @@ def test_an_awkward_case_is_valid_ftm_and_reads_back_as_it_was(
     assert len(merged) == 1 + len(awkward.graph.nodes) + len(awkward.graph.links)
     path = tmp_path / "awkward.ftm.jsonl"
     path.write_bytes(awkward.data)
-    with EmbeddedStore(tmp_path / "copy.db", schema) as copy:
+    with closing(make_store(tmp_path / "copy.db")) as copy:
         ingestor = Ingestor(copy, SourceRegistry())
         ingestor.ingest_path(path)
         report = ingestor.finish()

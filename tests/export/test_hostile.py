@@ -25,7 +25,7 @@ from graphsvc.model.graph import Statement
 from graphsvc.model.records import RecordValidator
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Scope
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.export.conftest import LEADER, Made, Maker
 
 XML_FORMATS = (FormatName.GEXF, FormatName.GRAPHML, FormatName.ANX)
@@ -90,7 +90,7 @@ def test_an_id_with_a_control_character_is_refused_at_ingestion(schema: Schema) 
 
 
 def test_analysis_values_raise_the_marking_to_what_they_were_computed_on(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope], schema: Schema
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope], schema: Schema
 ) -> None:
     scope = seed_scope("fr-supervisor")
     seen = seed_store.stats(scope)

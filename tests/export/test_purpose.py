@@ -15,7 +15,8 @@ import os
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,8 @@ from graphsvc.model.exchange import FormatName
 from graphsvc.model.records import Handling
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Scope
-from graphsvc.store.embedded import EmbeddedStore
-from tests.conftest import REPO, load, scope_of
+from graphsvc.store.protocol import GraphStore
+from tests.conftest import REPO, MakeStore, Stores, load, loading, scope_of
 
 # -- the oracle's own reading of the policy --------------------------------------------------------
 
@@ -289,7 +290,7 @@ def everything(schema: Schema) -> Scope:
 
 
 def read_all(
-    store: EmbeddedStore, records: list[dict[str, Any]], schema: Schema, *, analysis: bool
+    store: GraphStore, records: list[dict[str, Any]], schema: Schema, *, analysis: bool
 ) -> ExportGraph:
     """The export graph of every entity and link, with analysis values when asked."""
     ids = sorted(
@@ -344,15 +345,12 @@ CASE: list[dict[str, Any]] = [
 
 
 @pytest.fixture(scope="module")
-def case_store(tmp_path_factory: pytest.TempPathFactory, schema: Schema) -> Iterator[EmbeddedStore]:
-    with EmbeddedStore(tmp_path_factory.mktemp("purpose") / "graph.db", schema) as store:
-        report = load(store, CASE)
-        assert report.rejected == 0, report.problems
-        yield store
+def case_store(backend: str, stores: Stores) -> GraphStore:
+    return stores.shared(backend, "export-purpose", loading(CASE))
 
 
 @pytest.fixture(scope="module")
-def case_graph(case_store: EmbeddedStore, schema: Schema) -> ExportGraph:
+def case_graph(case_store: GraphStore, schema: Schema) -> ExportGraph:
     return read_all(case_store, CASE, schema, analysis=True)
 
 
@@ -396,7 +394,7 @@ def test_restrict_equals_the_oracle(
 @pytest.mark.parametrize("agency", CALLERS)
 @pytest.mark.parametrize("purpose", list(Purpose))
 def test_restrict_without_analysis_reports_none_dropped(
-    case_store: EmbeddedStore, purpose: Purpose, agency: str, schema: Schema
+    case_store: GraphStore, purpose: Purpose, agency: str, schema: Schema
 ) -> None:
     plain = read_all(case_store, CASE, schema, analysis=False)
     _, withheld, _ = check(plain, CASE, purpose, agency, schema)
@@ -471,13 +469,13 @@ def test_internal_keeps_everything_with_its_analysis(
 
 @pytest.mark.parametrize("purpose", [Purpose.DISSEMINATION, Purpose.JUDICIAL])
 def test_analysis_dropped_even_when_no_record_restricts(
-    purpose: Purpose, schema: Schema, tmp_path: Path
+    purpose: Purpose, schema: Schema, tmp_path: Path, make_store: MakeStore
 ) -> None:
     records = [
         person_record("A", "p-ann", "H0", BE, name="Ann"),
         link_record("LA", "p-ann", "p-bob", "H0", BE),
     ]
-    with EmbeddedStore(tmp_path / "g.db", schema) as store:
+    with closing(make_store(tmp_path / "g.db")) as store:
         assert load(store, records).rejected == 0
         graph = read_all(store, records, schema, analysis=True)
     kept, withheld, _ = check(graph, records, purpose, "DE-BKA", schema, exact_values=True)
@@ -517,7 +515,7 @@ WRITERS = [f.name.value for f in FORMATS.values()]
 
 @pytest.mark.parametrize("fmt", WRITERS)
 def test_name_only_in_another_agency_h2_record_is_in_no_file(
-    case_store: EmbeddedStore, schema: Schema, fmt: str
+    case_store: GraphStore, schema: Schema, fmt: str
 ) -> None:
     pytest.importorskip(FORMATS[FormatName(fmt)].module)
     scope = scope_of(schema, agency="DE-BKA", country="DE", clearance="SECRET")
@@ -545,13 +543,13 @@ def test_withheld_values_counts_values_asserted_only_by_withheld_records(
 
 
 def test_text_names_the_code_of_a_record_left_out_without_values(
-    schema: Schema, tmp_path: Path
+    schema: Schema, tmp_path: Path, make_store: MakeStore
 ) -> None:
     records = [
         person_record("A1", "p-ann", "H0", BE, name="Ann"),
         person_record("A2", "p-ann", "H1", BE),  # asserts the entity, no value
     ]
-    with EmbeddedStore(tmp_path / "g.db", schema) as store:
+    with closing(make_store(tmp_path / "g.db")) as store:
         assert load(store, records).rejected == 0
         graph = read_all(store, records, schema, analysis=False)
     kept, withheld = restrict(graph, Purpose.JUDICIAL, "DE-BKA", schema)
@@ -569,17 +567,12 @@ PHONE_ONLY: list[dict[str, Any]] = [
 
 
 @pytest.fixture(scope="module")
-def phone_store(
-    tmp_path_factory: pytest.TempPathFactory, schema: Schema
-) -> Iterator[EmbeddedStore]:
-    with EmbeddedStore(tmp_path_factory.mktemp("phones") / "graph.db", schema) as store:
-        report = load(store, PHONE_ONLY)
-        assert report.rejected == 0, report.problems
-        yield store
+def phone_store(backend: str, stores: Stores) -> GraphStore:
+    return stores.shared(backend, "export-purpose-phones", loading(PHONE_ONLY))
 
 
 def test_internal_export_of_phones_known_only_through_links(
-    phone_store: EmbeddedStore, schema: Schema
+    phone_store: GraphStore, schema: Schema
 ) -> None:
     scope = scope_of(schema, agency="DE-BKA", country="DE")
     made = export(
@@ -589,7 +582,7 @@ def test_internal_export_of_phones_known_only_through_links(
 
 
 def test_entity_asserted_by_a_usable_link_outside_the_selection_is_kept(
-    phone_store: EmbeddedStore, schema: Schema
+    phone_store: GraphStore, schema: Schema
 ) -> None:
     scope = scope_of(schema, agency="DE-BKA", country="DE")
     made = export(
@@ -604,7 +597,7 @@ def test_entity_asserted_by_a_usable_link_outside_the_selection_is_kept(
 
 
 def test_withheld_text_names_the_code_of_every_withheld_entity(
-    phone_store: EmbeddedStore, schema: Schema
+    phone_store: GraphStore, schema: Schema
 ) -> None:
     scope = scope_of(schema, agency="DE-BKA", country="DE")
     made = export(
@@ -620,9 +613,7 @@ def test_withheld_text_names_the_code_of_every_withheld_entity(
     assert "H2" in made.banner.withheld
 
 
-def test_withheld_selected_id_is_not_in_the_file(
-    phone_store: EmbeddedStore, schema: Schema
-) -> None:
+def test_withheld_selected_id_is_not_in_the_file(phone_store: GraphStore, schema: Schema) -> None:
     fmt = "graphml"
     scope = scope_of(schema, agency="DE-BKA", country="DE")
     made = export(
@@ -689,9 +680,13 @@ def cases(draw: Callable[..., Any]) -> list[dict[str, Any]]:
 )
 @given(records=cases(), analysis=st.booleans(), caller=st.sampled_from([*ORIGINATORS, "DE-BKA"]))
 def test_property_restrict_equals_the_oracle(
-    records: list[dict[str, Any]], analysis: bool, caller: str, schema: Schema
+    records: list[dict[str, Any]],
+    analysis: bool,
+    caller: str,
+    schema: Schema,
+    make_store: MakeStore,
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(Path(tmp) / "g.db", schema) as store:
+    with tempfile.TemporaryDirectory() as tmp, closing(make_store(Path(tmp) / "g.db")) as store:
         report = load(store, records)
         assert report.rejected == 0, report.problems
         graph = read_all(store, records, schema, analysis=analysis)
@@ -707,11 +702,11 @@ CONFIDENTIAL_LINK: list[dict[str, Any]] = [
 
 
 def test_an_entity_known_only_through_a_link_left_out_is_marked_by_that_link(
-    schema: Schema, tmp_path: Path
+    schema: Schema, tmp_path: Path, make_store: MakeStore
 ) -> None:
     """A phone in the file only through a link the selection left out (a subgraph of the
     phone alone) carries that link's handling, and the banner counts it."""
-    with EmbeddedStore(tmp_path / "g.db", schema) as store:
+    with closing(make_store(tmp_path / "g.db")) as store:
         assert load(store, CONFIDENTIAL_LINK).rejected == 0
         scope = scope_of(schema, agency="DE-BKA", country="DE")
         made = export(store, scope, SubgraphSelection(ids=(PHONE_2,)), "graphml", justification="t")

@@ -6,9 +6,8 @@ answer with its analysis; the size limit and every format end to end."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,9 +38,8 @@ from graphsvc.query import library
 from graphsvc.query.execute import QueryResult
 from graphsvc.query.run import run_query
 from graphsvc.query.saved import SavedQueries
-from graphsvc.store.embedded import EmbeddedStore
-from graphsvc.store.protocol import OPEN, LinkFilter
-from tests.conftest import SEED
+from graphsvc.store.protocol import OPEN, GraphStore, LinkFilter
+from tests.conftest import SEED, Stores
 
 LEADER = "ocrteh:PER-0001"
 PRINCIPALS = ["fr-analyst", "fr-supervisor", "be-analyst", "ro-analyst"]
@@ -50,7 +48,7 @@ LIMITS = ExportLimits()
 ScopeOf = Callable[[str], Scope]
 
 
-def graph(store: EmbeddedStore, scope: Scope, selected: Selected) -> ExportGraph:
+def graph(store: GraphStore, scope: Scope, selected: Selected) -> ExportGraph:
     return collect(store, scope, selected, LIMITS).graph
 
 
@@ -75,7 +73,7 @@ def same_as(
     assert all(n.community is None and not n.scores and n.rank is None for n in got.nodes)
 
 
-def hub(store: EmbeddedStore, scope: Scope) -> str:
+def hub(store: GraphStore, scope: Scope) -> str:
     """The leader when the scope sees it, else the most linked entity the scope sees."""
     if store.get_entity(scope, LEADER) is not None:
         return LEADER
@@ -91,7 +89,7 @@ def hub(store: EmbeddedStore, scope: Scope) -> str:
 @pytest.mark.parametrize("principal", PRINCIPALS)
 @pytest.mark.parametrize("hops", [1, 2])
 def test_expand_is_the_stores_expand(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf, principal: str, hops: int
+    seed_store: GraphStore, seed_scope: ScopeOf, principal: str, hops: int
 ) -> None:
     scope = seed_scope(principal)
     start = hub(seed_store, scope)
@@ -103,7 +101,7 @@ def test_expand_is_the_stores_expand(
 
 
 def test_expand_with_a_link_filter_and_small_limits(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
+    seed_store: GraphStore, seed_scope: ScopeOf
 ) -> None:
     scope = seed_scope("fr-analyst")
     flt = LinkFilter(types=frozenset({"USES", "CALLED"}))
@@ -115,9 +113,7 @@ def test_expand_with_a_link_filter_and_small_limits(
     assert {x.type for x in got.links} <= {"USES", "CALLED"}
 
 
-def test_expand_does_not_reach_past_the_scope(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
-) -> None:
+def test_expand_does_not_reach_past_the_scope(seed_store: GraphStore, seed_scope: ScopeOf) -> None:
     scope = seed_scope("be-analyst")
     assert seed_store.get_entity(scope, LEADER) is None
     got = graph(seed_store, scope, ExpandSelection(ids=(LEADER,), hops=2))
@@ -126,7 +122,7 @@ def test_expand_does_not_reach_past_the_scope(
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_paths_are_the_stores_paths(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf, principal: str
+    seed_store: GraphStore, seed_scope: ScopeOf, principal: str
 ) -> None:
     scope = seed_scope(principal)
     start = hub(seed_store, scope)
@@ -144,7 +140,7 @@ def test_paths_are_the_stores_paths(
     assert got.title == f"paths from {start} to {target}"
 
 
-def test_directed_paths_and_filter(seed_store: EmbeddedStore, seed_scope: ScopeOf) -> None:
+def test_directed_paths_and_filter(seed_store: GraphStore, seed_scope: ScopeOf) -> None:
     scope = seed_scope("fr-analyst")
     flt = LinkFilter(types=frozenset({"OWNS", "TRANSFERRED_TO", "DIRECTOR_OF"}))
     a, b = "kbo:0566.841.472", "siren:776740425"
@@ -163,7 +159,7 @@ def test_directed_paths_and_filter(seed_store: EmbeddedStore, seed_scope: ScopeO
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_subgraph_is_the_stores_subgraph(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf, principal: str
+    seed_store: GraphStore, seed_scope: ScopeOf, principal: str
 ) -> None:
     scope = seed_scope(principal)
     start = hub(seed_store, scope)
@@ -181,7 +177,7 @@ def test_subgraph_is_the_stores_subgraph(
 
 @pytest.mark.parametrize("principal", ["be-analyst", "ro-analyst"])
 def test_visible_is_everything_the_scope_sees_and_nothing_else(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf, principal: str
+    seed_store: GraphStore, seed_scope: ScopeOf, principal: str
 ) -> None:
     scope = seed_scope(principal)
     view = seed_store.view(scope)
@@ -201,7 +197,7 @@ def test_visible_is_everything_the_scope_sees_and_nothing_else(
     assert len(got.links) < seed_store.totals().links
 
 
-def test_visible_with_a_link_filter(seed_store: EmbeddedStore, seed_scope: ScopeOf) -> None:
+def test_visible_with_a_link_filter(seed_store: GraphStore, seed_scope: ScopeOf) -> None:
     scope = seed_scope("be-analyst")
     flt = LinkFilter(types=frozenset({"OWNS", "DIRECTOR_OF"}))
     got = graph(seed_store, scope, VisibleSelection(link_filter=flt))
@@ -217,7 +213,7 @@ def test_visible_with_a_link_filter(seed_store: EmbeddedStore, seed_scope: Scope
 
 
 def partition_members(
-    store: EmbeddedStore, scope: Scope, selected: CommunitySelection
+    store: GraphStore, scope: Scope, selected: CommunitySelection
 ) -> tuple[communities_.Partition, list[set[str]]]:
     """What the ``communities`` operation computes for these arguments: the members of each
     community by its number, as the API lists them (min size 2)."""
@@ -269,7 +265,7 @@ ANALYSES = [
 
 @pytest.mark.parametrize(("analysis", "algorithm", "resolution", "seed"), ANALYSES)
 def test_community_by_number_and_by_member(
-    seed_store: EmbeddedStore,
+    seed_store: GraphStore,
     seed_scope: ScopeOf,
     analysis: Selection,
     algorithm: communities_.Algorithm,
@@ -300,7 +296,7 @@ def test_community_by_number_and_by_member(
 
 
 def test_community_for_another_scope_is_its_own_partition(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
+    seed_store: GraphStore, seed_scope: ScopeOf
 ) -> None:
     scope = seed_scope("be-analyst")
     analysis = Selection(OPEN)
@@ -310,7 +306,7 @@ def test_community_for_another_scope_is_its_own_partition(
     assert LEADER not in got.entity_ids
 
 
-def test_community_named_wrongly(seed_store: EmbeddedStore, seed_scope: ScopeOf) -> None:
+def test_community_named_wrongly(seed_store: GraphStore, seed_scope: ScopeOf) -> None:
     scope = seed_scope("fr-analyst")
     analysis = Selection(OPEN, ids=(LEADER,), hops=1)
     with pytest.raises(InvalidInput):
@@ -334,22 +330,14 @@ def test_community_named_wrongly(seed_store: EmbeddedStore, seed_scope: ScopeOf)
 # -- queries and saved queries ---------------------------------------------------------------------
 
 
+def load_queries(store: GraphStore) -> None:
+    library.load(store, SEED / "queries")
+
+
 @pytest.fixture(scope="module")
-def seed_copy(
-    seed_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EmbeddedStore]:
-    """A private copy of the seed store with the seed's saved queries loaded (loading writes)."""
-    path = tmp_path_factory.mktemp("seed-queries") / "graph.db"
-    source = sqlite3.connect(seed_store.path)
-    target = sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    with EmbeddedStore(path, seed_store.schema, create=False) as store:
-        library.load(store, SEED / "queries")
-        yield store
+def seed_copy(backend: str, stores: Stores) -> GraphStore:
+    """The seed case with the seed's saved queries loaded (loading writes: not the seed store)."""
+    return stores.shared(backend, "seed-queries", load_queries, on_seed=True)
 
 
 def check_answer(got: ExportGraph, result: QueryResult) -> None:
@@ -391,7 +379,7 @@ TEXTS = [
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_query_text_gives_its_answer(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf, text: str
+    seed_store: GraphStore, seed_scope: ScopeOf, text: str
 ) -> None:
     scope = seed_scope("fr-analyst")
     collected = collect(seed_store, scope, QuerySelection(text=text), LIMITS)
@@ -402,7 +390,7 @@ def test_query_text_gives_its_answer(
 
 
 def test_query_ranks_and_scores_are_named_by_the_measure(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
+    seed_store: GraphStore, seed_scope: ScopeOf
 ) -> None:
     scope = seed_scope("fr-analyst")
     text = f'find Person where id = "{LEADER}" | expand 2 | rank betweenness top 7'
@@ -415,9 +403,7 @@ def test_query_ranks_and_scores_are_named_by_the_measure(
     assert values == sorted(values, reverse=True)
 
 
-def test_query_answer_given_is_not_run_again(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
-) -> None:
+def test_query_answer_given_is_not_run_again(seed_store: GraphStore, seed_scope: ScopeOf) -> None:
     scope = seed_scope("fr-analyst")
     text = f'find Person where id = "{LEADER}" | expand 1'
     result = run_query(seed_store, scope, text)
@@ -427,7 +413,7 @@ def test_query_answer_given_is_not_run_again(
 
 
 def test_query_in_another_scope_answers_with_what_it_sees(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
+    seed_store: GraphStore, seed_scope: ScopeOf
 ) -> None:
     text = "find Organization | expand 1"
     for principal in ("be-analyst", "ro-analyst"):
@@ -438,7 +424,7 @@ def test_query_in_another_scope_answers_with_what_it_sees(
 
 
 def test_query_returning_only_links_exports_them(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
+    seed_store: GraphStore, seed_scope: ScopeOf
 ) -> None:
     scope = seed_scope("fr-analyst")
     text = f'find where id = "{LEADER}" | expand 1 | return links'
@@ -451,7 +437,7 @@ def test_query_returning_only_links_exports_them(
 
 
 def test_query_returning_only_communities_exports_their_members(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
+    seed_store: GraphStore, seed_scope: ScopeOf
 ) -> None:
     scope = seed_scope("fr-analyst")
     text = f'find where id = "{LEADER}" | expand 2 | communities | return communities'
@@ -476,7 +462,7 @@ SAVED = [
 
 @pytest.mark.parametrize(("name", "params"), SAVED)
 def test_saved_query_gives_its_answer(
-    seed_copy: EmbeddedStore, seed_scope: ScopeOf, name: str, params: dict[str, Any]
+    seed_copy: GraphStore, seed_scope: ScopeOf, name: str, params: dict[str, Any]
 ) -> None:
     scope = seed_scope("fr-analyst")
     collected = collect(seed_copy, scope, QuerySelection(saved=name, params=params), LIMITS)
@@ -490,7 +476,7 @@ def test_saved_query_gives_its_answer(
 
 
 def test_saved_query_by_version_and_undeclared_parameters(
-    seed_copy: EmbeddedStore, seed_scope: ScopeOf
+    seed_copy: GraphStore, seed_scope: ScopeOf
 ) -> None:
     scope = seed_scope("fr-analyst")
     params = {"person": LEADER, "hops": 1}
@@ -512,7 +498,7 @@ def test_saved_query_by_version_and_undeclared_parameters(
 
 
 def test_limit_refuses_an_export_over_max_elements(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf
+    seed_store: GraphStore, seed_scope: ScopeOf
 ) -> None:
     scope = seed_scope("fr-analyst")
     selected = ExpandSelection(ids=(LEADER,), hops=2)
@@ -545,7 +531,7 @@ def test_limit_refuses_an_export_over_max_elements(
     ],
 )
 def test_limit_applies_to_every_selection(
-    seed_store: EmbeddedStore, seed_scope: ScopeOf, selected: Selected
+    seed_store: GraphStore, seed_scope: ScopeOf, selected: Selected
 ) -> None:
     scope = seed_scope("fr-analyst")
     with pytest.raises(LimitExceeded, match="max_export_elements"):
@@ -565,7 +551,7 @@ def file_text(content: bytes, fmt: FormatName) -> str:
 @pytest.mark.parametrize("purpose", [Purpose.INTERNAL, Purpose.DISSEMINATION])
 @pytest.mark.parametrize("fmt", list(FormatName))
 def test_every_format_end_to_end(
-    seed_store: EmbeddedStore,
+    seed_store: GraphStore,
     seed_scope: ScopeOf,
     fmt: FormatName,
     purpose: Purpose,
@@ -587,7 +573,7 @@ def test_every_format_end_to_end(
     assert made.banner.purpose is purpose
 
 
-def test_unknown_format_is_refused(seed_store: EmbeddedStore, seed_scope: ScopeOf) -> None:
+def test_unknown_format_is_refused(seed_store: GraphStore, seed_scope: ScopeOf) -> None:
     with pytest.raises(InvalidInput) as wrong:
         export(
             seed_store,

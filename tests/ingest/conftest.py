@@ -15,7 +15,7 @@ from graphsvc.ingest import Ingestor, IngestReport, Problem, SourceRegistry
 from graphsvc.model.graph import Entity, Link
 from graphsvc.model.schema import Schema
 from graphsvc.policy import Scope
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.conftest import scope_of
 
 Line = dict[str, Any] | str | bytes
@@ -36,7 +36,7 @@ def write_jsonl(path: Path, lines: Iterable[Line], *, ending: bytes = b"\n") -> 
 
 
 def ingest(
-    store: EmbeddedStore,
+    store: GraphStore,
     *paths: Path,
     registry: SourceRegistry | None = None,
     mapping: Path | None = None,
@@ -58,13 +58,13 @@ def everyone(schema: Schema) -> Scope:
     )
 
 
-def get_entity(store: EmbeddedStore, entity_id: str) -> Entity:
+def get_entity(store: GraphStore, entity_id: str) -> Entity:
     found = store.get_entity(everyone(store.schema), entity_id)
     assert found is not None, f"entity {entity_id!r} not stored"
     return found
 
 
-def get_link(store: EmbeddedStore, link_id: str) -> Link:
+def get_link(store: GraphStore, link_id: str) -> Link:
     found = store.get_link(everyone(store.schema), link_id)
     assert found is not None, f"link {link_id!r} not stored"
     return found
@@ -99,5 +99,5 @@ def assert_every_problem_located(report: IngestReport) -> None:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    """The SQLite file of the ``store`` fixture."""
+    """The SQLite file of the ``embedded_store`` fixture."""
     return tmp_path / "graph.db"

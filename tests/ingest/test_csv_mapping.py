@@ -15,6 +15,7 @@ from graphsvc.ingest.lines import MAX_LINE_BYTES
 from graphsvc.ingest.mapping import Mapping
 from graphsvc.model.schema import Schema
 from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.ingest.conftest import (
     assert_every_problem_located,
     data_version,
@@ -79,7 +80,7 @@ def _files(
     return data_path, mapping_path
 
 
-def _run(store: EmbeddedStore, tmp_path: Path, mapping: str, data: str | bytes) -> IngestReport:
+def _run(store: GraphStore, tmp_path: Path, mapping: str, data: str | bytes) -> IngestReport:
     data_path, mapping_path = _files(tmp_path, mapping, data)
     return ingest(store, data_path, mapping=mapping_path)
 
@@ -88,7 +89,7 @@ def _link_id(record: str, spec: str = "CALLED:caller-callee") -> str:
     return f"cdr-fr:{record}:{spec}"
 
 
-def test_call_detail_records_through_a_mapping(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_call_detail_records_through_a_mapping(store: GraphStore, tmp_path: Path) -> None:
     data, mapping = _files(tmp_path, CDR_MAPPING, CDR)
     report = ingest(store, data, mapping=mapping)
     assert (report.accepted, report.rejected) == (3, 5)
@@ -128,8 +129,9 @@ def test_call_detail_records_through_a_mapping(store: EmbeddedStore, tmp_path: P
 
 
 def test_re_ingesting_a_mapped_file_changes_nothing(
-    store: EmbeddedStore, tmp_path: Path, db: Path
+    embedded_store: EmbeddedStore, tmp_path: Path, db: Path
 ) -> None:
+    store = embedded_store  # the data version is read from its file
     data, mapping = _files(tmp_path, CDR_MAPPING, CDR)
     ingest(store, data, mapping=mapping)
     stats, version = store.totals().to_dict(), data_version(db)
@@ -140,8 +142,9 @@ def test_re_ingesting_a_mapped_file_changes_nothing(
 
 
 def test_without_a_record_template_rows_are_identified_by_their_content(
-    store: EmbeddedStore, tmp_path: Path, db: Path
+    embedded_store: EmbeddedStore, tmp_path: Path, db: Path
 ) -> None:
+    store = embedded_store  # the data version is read from its file
     mapping = CDR_MAPPING.replace('record: "{call_id}"\n', "")
     data, mapping_path = _files(tmp_path, mapping, CDR)
     ingest(store, data, mapping=mapping_path)
@@ -161,7 +164,7 @@ def test_without_a_record_template_rows_are_identified_by_their_content(
     assert store.totals().links == stats["links"] + 1
 
 
-def test_an_empty_record_id_rejects_the_row(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_an_empty_record_id_rejects_the_row(store: GraphStore, tmp_path: Path) -> None:
     report = _run(store, tmp_path, CDR_MAPPING, CDR.replace("\nc1;", "\n;"))
     assert only_problem(report, tmp_path / "data.csv", 2).field == "record"
 
@@ -179,7 +182,7 @@ def test_an_empty_record_id_rejects_the_row(store: EmbeddedStore, tmp_path: Path
     ],
 )
 def test_timezone_converts_naive_local_times(
-    store: EmbeddedStore, tmp_path: Path, timezone: str, value: str, expected: str
+    store: GraphStore, tmp_path: Path, timezone: str, value: str, expected: str
 ) -> None:
     mapping = (
         SOURCE
@@ -198,7 +201,7 @@ links:
     assert get_link(store, f"cdr-fr:{record}:MET:a-b").properties["date"] == expected
 
 
-def test_timezone_applies_to_entity_date_times_too(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_timezone_applies_to_entity_date_times_too(store: GraphStore, tmp_path: Path) -> None:
     mapping = (
         SOURCE
         + """
@@ -248,7 +251,7 @@ PEOPLE = (
 
 
 def test_templates_split_map_format_and_optional_entities(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     data, mapping = _files(tmp_path, PEOPLE_MAPPING, PEOPLE)
     report = ingest(store, data, mapping=mapping)
@@ -283,7 +286,7 @@ def test_templates_split_map_format_and_optional_entities(
     assert store.totals().entities_by_type == {"Organization": 1, "Person": 3, "Phone": 1}
 
 
-def test_a_row_is_stored_whole_or_not_at_all(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_row_is_stored_whole_or_not_at_all(store: GraphStore, tmp_path: Path) -> None:
     data = (
         "id,first,last,aliases,nat,born,sex,phone,org,org_name,role\n"
         "p-1,Ivan,Petrov,,,,,06 12 34 56 78,org-1,Acme SRL,driver\n"
@@ -298,7 +301,7 @@ def test_a_row_is_stored_whole_or_not_at_all(store: EmbeddedStore, tmp_path: Pat
 
 
 def test_a_required_entity_with_an_empty_id_rejects_the_row(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     data, mapping = _files(
         tmp_path, CDR_MAPPING, "call_id;caller;callee;start;duration;cell\nc1;;0711223344;;;\n"
@@ -311,7 +314,7 @@ def test_a_required_entity_with_an_empty_id_rejects_the_row(
     assert "optional" in problem.reason
 
 
-def test_per_row_handling_and_grading_from_columns(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_per_row_handling_and_grading_from_columns(store: GraphStore, tmp_path: Path) -> None:
     mapping = (
         SOURCE
         + """
@@ -351,9 +354,7 @@ links:
     assert only_problem(report, data_path, 5).field == "handling.classification"
 
 
-def test_quoted_fields_may_hold_delimiters_and_newlines(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
+def test_quoted_fields_may_hold_delimiters_and_newlines(store: GraphStore, tmp_path: Path) -> None:
     mapping = (
         SOURCE
         + """
@@ -372,7 +373,7 @@ entities:
 
 
 def test_a_multi_line_row_with_an_unreadable_line_is_rejected_whole(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     mapping = (
         SOURCE
@@ -395,7 +396,7 @@ entities:
     assert get_entity(store, "p-2").properties["notes"] == ["fine"]
 
 
-def test_invalid_utf8_in_one_row_and_a_bom(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_invalid_utf8_in_one_row_and_a_bom(store: GraphStore, tmp_path: Path) -> None:
     mapping = (
         SOURCE + 'entities:\n  person: {type: Person, id: "{id}", properties: {name: "{name}"}}\n'
     )
@@ -413,9 +414,7 @@ def test_invalid_utf8_in_one_row_and_a_bom(store: EmbeddedStore, tmp_path: Path)
     assert get_entity(store, "p-3").properties["name"] == ["Élodie"]
 
 
-def test_an_over_long_row_is_rejected_and_the_next_read(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
+def test_an_over_long_row_is_rejected_and_the_next_read(store: GraphStore, tmp_path: Path) -> None:
     mapping = (
         SOURCE + 'entities:\n  person: {type: Person, id: "{id}", properties: {name: "{name}"}}\n'
     )
@@ -427,7 +426,7 @@ def test_an_over_long_row_is_rejected_and_the_next_read(
     assert get_entity(store, "p-3").properties["name"] == ["Cy"]
 
 
-def test_the_mapping_names_the_file_encoding(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_the_mapping_names_the_file_encoding(store: GraphStore, tmp_path: Path) -> None:
     mapping = (
         SOURCE
         + "csv: {encoding: latin-1, delimiter: '|'}\n"
@@ -439,9 +438,7 @@ def test_the_mapping_names_the_file_encoding(store: EmbeddedStore, tmp_path: Pat
     assert get_entity(store, "p-1").properties["name"] == ["Élodie Martin"]
 
 
-def test_an_empty_file_or_only_a_header_stores_nothing(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
+def test_an_empty_file_or_only_a_header_stores_nothing(store: GraphStore, tmp_path: Path) -> None:
     for content in ("", "call_id;caller;callee;start;duration;cell\n"):
         report = _run(store, tmp_path, CDR_MAPPING, content)
         assert (report.accepted, report.rejected) == (0, 0)
@@ -452,8 +449,9 @@ def test_an_empty_file_or_only_a_header_stores_nothing(
 
 
 def test_a_column_the_csv_lacks_is_named_before_any_row_is_stored(
-    store: EmbeddedStore, tmp_path: Path, db: Path
+    embedded_store: EmbeddedStore, tmp_path: Path, db: Path
 ) -> None:
+    store = embedded_store  # the data version is read from its file
     mapping = CDR_MAPPING.replace('id: "{callee}"', 'id: "{calee}"')
     data, mapping_path = _files(tmp_path, mapping, CDR)
     with pytest.raises(InvalidMapping) as caught:
@@ -469,7 +467,7 @@ def test_a_column_the_csv_lacks_is_named_before_any_row_is_stored(
 
 
 def test_a_column_read_only_by_an_override_is_checked_too(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     mapping = CDR_MAPPING + 'handling: {classification: "{level}"}\n'
     data, mapping_path = _files(tmp_path, mapping, CDR)
@@ -511,7 +509,7 @@ BROKEN_MAPPINGS = [
 
 @pytest.mark.parametrize(("old", "new", "field", "words"), BROKEN_MAPPINGS)
 def test_mapping_mistakes_name_the_file_and_key(
-    store: EmbeddedStore,
+    store: GraphStore,
     tmp_path: Path,
     schema: Schema,
     old: str,
@@ -540,7 +538,7 @@ def test_a_link_end_type_the_link_does_not_allow(tmp_path: Path, schema: Schema)
 
 
 def test_a_mapping_naming_a_source_from_the_sources_file(
-    store: EmbeddedStore, tmp_path: Path, schema: Schema
+    store: GraphStore, tmp_path: Path, schema: Schema
 ) -> None:
     sources = tmp_path / "sources.yaml"
     sources.write_text(
@@ -618,7 +616,7 @@ MIXED = (
 )
 
 
-def test_when_chooses_the_link_type_from_a_column(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_when_chooses_the_link_type_from_a_column(store: GraphStore, tmp_path: Path) -> None:
     report = _run(store, tmp_path, MIXED_MAPPING, MIXED)
     assert (report.accepted, report.rejected) == (4, 0), report.problems
     assert get_link(store, "cdr-fr:r1:CALLED:caller-callee").type == "CALLED"
@@ -631,7 +629,7 @@ def test_when_chooses_the_link_type_from_a_column(store: EmbeddedStore, tmp_path
     assert store.totals().links_by_type == {"CALLED": 1, "MESSAGED": 1, "TRANSFERRED_TO": 2}
 
 
-def test_decimal_commas_and_date_only_formats(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_decimal_commas_and_date_only_formats(store: GraphStore, tmp_path: Path) -> None:
     _run(store, tmp_path, MIXED_MAPPING, MIXED)
     first = get_link(store, "cdr-fr:r3:TRANSFERRED_TO:payer-payee")
     assert first.properties["amount"] == 1234.56
@@ -652,9 +650,7 @@ def test_decimal_commas_and_date_only_formats(store: EmbeddedStore, tmp_path: Pa
         ("{column: kynd, equals: voice}", "kynd"),
     ],
 )
-def test_bad_conditions_are_named(
-    store: EmbeddedStore, tmp_path: Path, when: str, words: str
-) -> None:
+def test_bad_conditions_are_named(store: GraphStore, tmp_path: Path, when: str, words: str) -> None:
     mapping = MIXED_MAPPING.replace("when: {column: kind, equals: voice}", f"when: {when}")
     with pytest.raises(InvalidMapping) as caught:
         _run(store, tmp_path, mapping, MIXED)
@@ -663,7 +659,7 @@ def test_bad_conditions_are_named(
 
 
 def test_a_decimal_point_in_a_decimal_comma_file_is_an_error_not_a_bigger_number(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     data = MIXED + "r5;transfer;0612345678;0698765432;;17/03/2024;p-1;o-1;50.4363\n"
     report = _run(store, tmp_path, MIXED_MAPPING, data)
@@ -674,7 +670,7 @@ def test_a_decimal_point_in_a_decimal_comma_file_is_an_error_not_a_bigger_number
 
 
 def test_a_confidence_read_from_a_column_follows_the_decimal_comma(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     mapping = MIXED_MAPPING.replace(
         'record: "{id}"', 'record: "{id}"\nprovenance: {confidence: {column: conf}}'
@@ -688,7 +684,7 @@ def test_a_confidence_read_from_a_column_follows_the_decimal_comma(
 
 
 @pytest.mark.parametrize("value", ["01", "yes", "1.5"])
-def test_when_values_must_be_quoted_text(store: EmbeddedStore, tmp_path: Path, value: str) -> None:
+def test_when_values_must_be_quoted_text(store: GraphStore, tmp_path: Path, value: str) -> None:
     mapping = MIXED_MAPPING.replace(
         "{column: kind, equals: voice}", f"{{column: kind, equals: {value}}}"
     )
@@ -696,9 +692,7 @@ def test_when_values_must_be_quoted_text(store: EmbeddedStore, tmp_path: Path, v
         _run(store, tmp_path, mapping, MIXED)
 
 
-def test_rows_that_assert_nothing_are_counted_as_skipped(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
+def test_rows_that_assert_nothing_are_counted_as_skipped(store: GraphStore, tmp_path: Path) -> None:
     data = MIXED + "r6;fax;;;;;;;\n"  # no entity id, every link's condition fails
     mapping = MIXED_MAPPING.replace(
         'caller: {type: Phone, id: "{caller}"}',
@@ -713,7 +707,7 @@ def test_rows_that_assert_nothing_are_counted_as_skipped(
 
 
 def test_an_entity_whose_link_is_not_read_keeps_its_own_record(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     mapping = (
         SOURCE

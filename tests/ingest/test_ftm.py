@@ -15,6 +15,7 @@ from graphsvc.ingest import SourceRegistry
 from graphsvc.ingest.ftm import encode_id, human_marking, marking_text
 from graphsvc.model.schema import Schema
 from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.ingest.conftest import (
     assert_every_problem_located,
     data_version,
@@ -98,7 +99,7 @@ def aleph(tmp_path: Path) -> Path:
 
 
 def test_a_foreign_file_is_mapped_to_our_types_with_its_source_definition(
-    store: EmbeddedStore, aleph: Path, sources: tuple[Path, SourceRegistry]
+    store: GraphStore, aleph: Path, sources: tuple[Path, SourceRegistry]
 ) -> None:
     report = ingest(store, aleph, registry=sources[1], source="aleph-occrp")
     assert (report.accepted, report.rejected) == (13, 2), report.problems
@@ -179,7 +180,7 @@ def test_a_foreign_file_is_mapped_to_our_types_with_its_source_definition(
 
 
 def test_an_unknown_schema_and_broken_json_are_reported_and_the_rest_stored(
-    store: EmbeddedStore, aleph: Path, sources: tuple[Path, SourceRegistry]
+    store: GraphStore, aleph: Path, sources: tuple[Path, SourceRegistry]
 ) -> None:
     report = ingest(store, aleph, registry=sources[1], source="aleph-occrp")
     assert_every_problem_located(report)
@@ -194,8 +195,9 @@ def test_an_unknown_schema_and_broken_json_are_reported_and_the_rest_stored(
 
 
 def test_re_ingesting_a_foreign_file_changes_nothing(
-    store: EmbeddedStore, aleph: Path, sources: tuple[Path, SourceRegistry], db: Path
+    embedded_store: EmbeddedStore, aleph: Path, sources: tuple[Path, SourceRegistry], db: Path
 ) -> None:
+    store = embedded_store  # the data version is read from its file
     ingest(store, aleph, registry=sources[1], source="aleph-occrp")
     totals = store.totals().to_dict()
     version = data_version(db)
@@ -208,7 +210,7 @@ def test_re_ingesting_a_foreign_file_changes_nothing(
 
 
 def test_the_publisher_names_the_source_when_it_is_defined(
-    store: EmbeddedStore, tmp_path: Path, sources: tuple[Path, SourceRegistry]
+    store: GraphStore, tmp_path: Path, sources: tuple[Path, SourceRegistry]
 ) -> None:
     path = write_jsonl(
         tmp_path / "mixed.ftm.json",
@@ -225,7 +227,7 @@ def test_the_publisher_names_the_source_when_it_is_defined(
 
 
 def test_a_foreign_file_without_a_source_definition_is_refused_line_by_line(
-    store: EmbeddedStore, aleph: Path, sources: tuple[Path, SourceRegistry]
+    store: GraphStore, aleph: Path, sources: tuple[Path, SourceRegistry]
 ) -> None:
     for registry, source, words in (
         (SourceRegistry(), None, "no --source was given"),
@@ -253,7 +255,7 @@ RECORD: dict[str, Any] = {
 
 
 def test_a_graphsvc_marking_gives_provenance_grading_and_handling(
-    store: EmbeddedStore, tmp_path: Path, sources: tuple[Path, SourceRegistry]
+    store: GraphStore, tmp_path: Path, sources: tuple[Path, SourceRegistry]
 ) -> None:
     person = encode_id("ocrteh:PER-0009")[0]
     path = write_jsonl(
@@ -289,7 +291,7 @@ def test_a_graphsvc_marking_gives_provenance_grading_and_handling(
     assert human_marking(RECORD["handling"]) == "SECRET // REL FR, BE // HUMINT // H1"
 
 
-def test_a_marking_is_validated_like_any_record(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_marking_is_validated_like_any_record(store: GraphStore, tmp_path: Path) -> None:
     bad = {**RECORD, "handling": {**RECORD["handling"], "code": "H9"}}
     path = write_jsonl(
         tmp_path / "bad.ftm",
@@ -306,7 +308,7 @@ def test_a_marking_is_validated_like_any_record(store: EmbeddedStore, tmp_path: 
 
 
 def test_merged_fragments_cannot_tell_records_apart_and_are_refused(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     other = {**RECORD, "provenance": {"source": "analyst-fr", "record": "NOTE-2"}}
     merged = _e("p-1", "Person", name=["X", "Y"])
@@ -335,7 +337,7 @@ def test_merged_fragments_cannot_tell_records_apart_and_are_refused(
     ],
 )  # fmt: skip
 def test_lines_that_cannot_be_read_say_why(
-    store: EmbeddedStore,
+    store: GraphStore,
     tmp_path: Path,
     sources: tuple[Path, SourceRegistry],
     line: Any,
@@ -351,7 +353,7 @@ def test_lines_that_cannot_be_read_say_why(
 
 
 def test_ftm_files_in_a_manifest(
-    store: EmbeddedStore, tmp_path: Path, aleph: Path, sources: tuple[Path, SourceRegistry]
+    store: GraphStore, tmp_path: Path, aleph: Path, sources: tuple[Path, SourceRegistry]
 ) -> None:
     manifest = tmp_path / "manifest.yaml"
     manifest.write_text(

@@ -10,7 +10,7 @@ import pytest
 
 from graphsvc.ingest import SourceConfig, SourceRegistry
 from graphsvc.ingest.lines import MAX_LINE_BYTES
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.conftest import entity, link
 from tests.ingest.conftest import (
     assert_every_problem_located,
@@ -24,7 +24,7 @@ from tests.ingest.conftest import (
 from tests.model.conftest import SPEC_ENTITY, SPEC_LINK
 
 
-def test_the_issue_example_file_is_stored(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_the_issue_example_file_is_stored(store: GraphStore, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "example.jsonl", [SPEC_ENTITY, SPEC_LINK])
     report = ingest(store, path)
     assert (report.accepted, report.rejected) == (2, 0)
@@ -57,7 +57,7 @@ def test_the_issue_example_file_is_stored(store: EmbeddedStore, tmp_path: Path) 
     assert get_entity(store, "phone:+33612345678").properties == {"number": ["+33612345678"]}
 
 
-def test_bad_lines_are_reported_and_good_lines_stored(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_bad_lines_are_reported_and_good_lines_stored(store: GraphStore, tmp_path: Path) -> None:
     bad_classification = entity("p-3", name="Three")
     bad_classification["handling"]["classification"] = "SECRTE"
     bad_duration = link("l-2", "p-1", "p-2", type_="CALLED", durationSeconds="long")
@@ -108,7 +108,7 @@ def test_bad_lines_are_reported_and_good_lines_stored(store: EmbeddedStore, tmp_
         assert store.get_link(everyone(store.schema), missing) is None
 
 
-def test_invalid_utf8_on_one_line(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_invalid_utf8_on_one_line(store: GraphStore, tmp_path: Path) -> None:
     good = json.dumps(entity("p-1", name="Ştefan Ionescu"), ensure_ascii=False).encode()
     broken = json.dumps(entity("p-2", name="Élodie")).encode().replace(b"lodie", b"lod\xe9ie")
     path = write_jsonl(
@@ -124,7 +124,7 @@ def test_invalid_utf8_on_one_line(store: EmbeddedStore, tmp_path: Path) -> None:
     assert store.totals().entities == 2
 
 
-def test_a_byte_order_mark_is_ignored(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_byte_order_mark_is_ignored(store: GraphStore, tmp_path: Path) -> None:
     path = tmp_path / "bom.jsonl"
     write_jsonl(path, [entity("p-1", name="Ana"), entity("p-2", name="Bo")])
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
@@ -133,9 +133,7 @@ def test_a_byte_order_mark_is_ignored(store: EmbeddedStore, tmp_path: Path) -> N
     assert get_entity(store, "p-1").properties["name"] == ["Ana"]
 
 
-def test_blank_lines_are_skipped_and_line_numbers_kept(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
+def test_blank_lines_are_skipped_and_line_numbers_kept(store: GraphStore, tmp_path: Path) -> None:
     bad = entity("p-9", name="Nine")
     bad["handling"]["code"] = "H9"
     path = write_jsonl(
@@ -149,7 +147,7 @@ def test_blank_lines_are_skipped_and_line_numbers_kept(
     assert len(report.problems) == 1
 
 
-def test_crlf_endings_and_a_last_line_without_newline(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_crlf_endings_and_a_last_line_without_newline(store: GraphStore, tmp_path: Path) -> None:
     path = tmp_path / "crlf.jsonl"
     first = json.dumps(entity("p-1", name="Ana")).encode()
     last = json.dumps(entity("p-2", name="Bo")).encode()
@@ -160,7 +158,7 @@ def test_crlf_endings_and_a_last_line_without_newline(store: EmbeddedStore, tmp_
 
 
 def test_an_over_long_line_is_rejected_and_the_next_line_read(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     huge = entity("p-2", notes="x" * (MAX_LINE_BYTES + 1000))
     path = write_jsonl(
@@ -179,7 +177,7 @@ def test_an_over_long_line_is_rejected_and_the_next_line_read(
     ["[1, 2]", '"entity"', "42", "null", "true", "[]"],
 )
 def test_a_line_that_is_not_a_json_object_is_rejected(
-    store: EmbeddedStore, tmp_path: Path, line: str
+    store: GraphStore, tmp_path: Path, line: str
 ) -> None:
     path = write_jsonl(tmp_path / "values.jsonl", [entity("p-1", name="Ana"), line])
     report = ingest(store, path)
@@ -197,7 +195,7 @@ def test_a_line_that_is_not_a_json_object_is_rejected(
     ],
 )
 def test_invalid_json_is_rejected_with_its_line(
-    store: EmbeddedStore, tmp_path: Path, line: str
+    store: GraphStore, tmp_path: Path, line: str
 ) -> None:
     path = write_jsonl(tmp_path / "broken.jsonl", [line, entity("p-1", name="Ana")])
     report = ingest(store, path)
@@ -205,7 +203,7 @@ def test_invalid_json_is_rejected_with_its_line(
     assert "JSON" in only_problem(report, path, 1).reason
 
 
-def test_deeply_nested_json_is_rejected_not_a_crash(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_deeply_nested_json_is_rejected_not_a_crash(store: GraphStore, tmp_path: Path) -> None:
     depth = 200_000
     nested_value = "[" * depth + "]" * depth
     in_a_record = json.dumps(entity("p-2", name="Bo")).replace('"Bo"', nested_value)
@@ -230,7 +228,7 @@ def test_deeply_nested_json_is_rejected_not_a_crash(store: EmbeddedStore, tmp_pa
 
 
 @pytest.mark.parametrize("kind", ["node", None, 3])
-def test_an_unknown_kind_is_rejected(store: EmbeddedStore, tmp_path: Path, kind: object) -> None:
+def test_an_unknown_kind_is_rejected(store: GraphStore, tmp_path: Path, kind: object) -> None:
     record = entity("p-2", name="Bo")
     record["kind"] = kind
     path = write_jsonl(tmp_path / "kind.jsonl", [record, entity("p-1", name="Ana")])
@@ -239,7 +237,7 @@ def test_an_unknown_kind_is_rejected(store: EmbeddedStore, tmp_path: Path, kind:
     assert only_problem(report, path, 1).field == "kind"
 
 
-def test_every_problem_of_a_line_is_reported(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_every_problem_of_a_line_is_reported(store: GraphStore, tmp_path: Path) -> None:
     record = link("l-1", "p-1", "p-2", type_="CALLED", durationSeconds="long")
     record["handling"]["classification"] = "SECRTE"
     record["grading"]["information"] = "9"
@@ -254,7 +252,7 @@ def test_every_problem_of_a_line_is_reported(store: EmbeddedStore, tmp_path: Pat
     }
 
 
-def test_a_file_of_only_problems_stores_nothing(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_file_of_only_problems_stores_nothing(store: GraphStore, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "bad.jsonl", ["[]", "{", entity("p-1", type_="Nope")])
     report = ingest(store, path)
     assert (report.accepted, report.rejected) == (0, 3)
@@ -262,7 +260,7 @@ def test_a_file_of_only_problems_stores_nothing(store: EmbeddedStore, tmp_path: 
 
 
 def test_the_source_country_reads_national_numbers_at_link_ends(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     registry = SourceRegistry({"cdr-ro": SourceConfig(name="cdr-ro", country="RO")})
     call = link("c-1", "0721 234 567", "0040 722 000 111", type_="CALLED")

@@ -19,6 +19,7 @@ from graphsvc.errors import InvalidInput, InvalidMapping
 from graphsvc.ingest import Ingestor, SourceRegistry
 from graphsvc.model.schema import Schema
 from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.conftest import entity, link
 from tests.ingest.conftest import (
     assert_every_problem_located,
@@ -51,8 +52,9 @@ def _case(tmp_path: Path) -> Path:
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(
-    store: EmbeddedStore, tmp_path: Path, db: Path
+    embedded_store: EmbeddedStore, tmp_path: Path, db: Path
 ) -> None:
+    store = embedded_store  # the data version is read from its file
     path = _case(tmp_path)
     first = ingest(store, path)
     assert (first.accepted, first.rejected) == (7, 0), first.problems
@@ -88,8 +90,9 @@ def test_idempotent_across_reopened_stores(tmp_path: Path, schema: Schema, db: P
 
 
 def test_a_changed_record_updates_its_edge_without_duplicating_it(
-    store: EmbeddedStore, tmp_path: Path, db: Path
+    embedded_store: EmbeddedStore, tmp_path: Path, db: Path
 ) -> None:
+    store = embedded_store  # the data version is read from its file
     ingest(store, _case(tmp_path))
     stats = store.totals()
     version = data_version(db)
@@ -122,7 +125,7 @@ def test_a_changed_record_updates_its_edge_without_duplicating_it(
     assert [h.entity.id for h in store.search(scope, "Popescu-Ionescu")][:1] == ["p-2"]
 
 
-def test_a_link_whose_end_changes_moves(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_link_whose_end_changes_moves(store: GraphStore, tmp_path: Path) -> None:
     ingest(store, _case(tmp_path))
     moved = link("l-1", "p-1", "p-3")
     ingest(store, write_jsonl(tmp_path / "moved.jsonl", [moved]))
@@ -136,7 +139,7 @@ def test_a_link_whose_end_changes_moves(store: EmbeddedStore, tmp_path: Path) ->
 
 
 def test_two_sources_asserting_one_relationship_make_two_links(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     a = link("fr-1", "p-1", "p-2", type_="RELATED_TO", relationship="brother")
     b = link("be-1", "p-1", "p-2", type_="RELATED_TO", relationship="brother")
@@ -151,9 +154,7 @@ def test_two_sources_asserting_one_relationship_make_two_links(
     assert sorted(x.id for x in expanded.links) == ["be-1", "fr-1"]
 
 
-def test_a_link_id_reused_by_another_source_is_rejected(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
+def test_a_link_id_reused_by_another_source_is_rejected(store: GraphStore, tmp_path: Path) -> None:
     ingest(store, write_jsonl(tmp_path / "first.jsonl", [link("l-1", "p-1", "p-2", place="Paris")]))
     other = link("l-1", "p-3", "p-4", place="Iaşi")
     other["provenance"]["source"] = "partner-ro"
@@ -172,7 +173,7 @@ def test_a_link_id_reused_by_another_source_is_rejected(
 
 
 def test_a_link_id_reused_by_another_source_in_the_same_batch_is_rejected(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     other = link("l-1", "p-3", "p-4")
     other["provenance"]["source"] = "partner-ro"
@@ -185,7 +186,7 @@ def test_a_link_id_reused_by_another_source_in_the_same_batch_is_rejected(
 
 @pytest.mark.parametrize("batch_size", [1, 5000])
 def test_an_entity_asserted_with_two_types_rejects_the_second_record(
-    store: EmbeddedStore, tmp_path: Path, batch_size: int
+    store: GraphStore, tmp_path: Path, batch_size: int
 ) -> None:
     path = write_jsonl(
         tmp_path / "types.jsonl",
@@ -204,7 +205,7 @@ def test_an_entity_asserted_with_two_types_rejects_the_second_record(
     assert store.totals().entities_by_type == {"Person": 2}
 
 
-def test_an_entity_type_conflict_across_runs(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_an_entity_type_conflict_across_runs(store: GraphStore, tmp_path: Path) -> None:
     ingest(store, write_jsonl(tmp_path / "a.jsonl", [entity("x-1", name="Acme")]))
     path = write_jsonl(tmp_path / "b.jsonl", [entity("x-1", type_="Organization", name="Acme")])
     report = ingest(store, path)
@@ -215,7 +216,7 @@ def test_an_entity_type_conflict_across_runs(store: EmbeddedStore, tmp_path: Pat
 
 
 def test_a_link_end_of_a_known_entity_of_the_wrong_type_is_rejected(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     path = write_jsonl(
         tmp_path / "wrong.jsonl",
@@ -236,7 +237,7 @@ def test_a_link_end_of_a_known_entity_of_the_wrong_type_is_rejected(
 
 @pytest.mark.parametrize("batch_size", [1, 3, 5000])
 def test_an_end_defined_later_in_the_same_file_resolves(
-    store: EmbeddedStore, tmp_path: Path, batch_size: int
+    store: GraphStore, tmp_path: Path, batch_size: int
 ) -> None:
     path = write_jsonl(
         tmp_path / "forward.jsonl",
@@ -259,7 +260,7 @@ def test_an_end_defined_later_in_the_same_file_resolves(
 
 
 def test_an_end_defined_in_a_later_file_of_the_run_resolves(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     links = write_jsonl(tmp_path / "1-links.jsonl", [link("l-1", "acme", "addr-1", type_="OWNS")])
     entities = write_jsonl(
@@ -277,7 +278,7 @@ def test_an_end_defined_in_a_later_file_of_the_run_resolves(
 
 
 def test_an_end_that_never_resolves_is_rejected_with_a_hint(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     path = write_jsonl(
         tmp_path / "dangling.jsonl",
@@ -297,7 +298,7 @@ def test_an_end_that_never_resolves_is_rejected_with_a_hint(
     assert store.totals().entities == 2
 
 
-def test_a_bare_id_is_not_looked_up_in_the_store(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_bare_id_is_not_looked_up_in_the_store(store: GraphStore, tmp_path: Path) -> None:
     # What the store holds may be hidden from those who will read the link (here a SECRET
     # record is the only one saying acme is an Organization); and a file must mean the same
     # whatever was loaded before it. So a bare id resolves only against the run's own records.
@@ -314,7 +315,7 @@ def test_a_bare_id_is_not_looked_up_in_the_store(store: EmbeddedStore, tmp_path:
 
 
 def test_a_bare_id_asserted_earlier_in_the_run_resolves_whatever_the_batch_size(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     first = write_jsonl(tmp_path / "a.jsonl", [entity("acme", "Organization")])
     phone = {"type": "Phone", "value": "+40721234567"}
@@ -330,7 +331,7 @@ def test_a_bare_id_asserted_earlier_in_the_run_resolves_whatever_the_batch_size(
 
 @pytest.mark.parametrize("batch_size", [1, 5000])
 def test_the_last_assertion_of_a_link_in_a_run_wins(
-    store: EmbeddedStore, tmp_path: Path, batch_size: int
+    store: GraphStore, tmp_path: Path, batch_size: int
 ) -> None:
     """A corrected record later in the file wins, even when the first one waited for its ends."""
     path = write_jsonl(
@@ -352,7 +353,7 @@ def test_the_last_assertion_of_a_link_in_a_run_wins(
 
 
 def test_a_rejected_unit_in_a_batch_does_not_spoil_the_others(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     lines = [entity(f"p-{i}", name=f"Person {i}") for i in range(20)]
     lines[7] = entity("p-7", type_="Organization", name="Clash")
@@ -429,7 +430,7 @@ def _manifest_case(tmp_path: Path) -> Path:
 
 
 def test_a_manifest_with_sources_mappings_and_native_files(
-    store: EmbeddedStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
     manifest = _manifest_case(tmp_path)
     report = ingest(store, manifest)
@@ -464,7 +465,8 @@ def test_a_manifest_with_sources_mappings_and_native_files(
     assert person.handling.originator == "BE-PJF"
 
 
-def test_a_manifest_is_idempotent(store: EmbeddedStore, tmp_path: Path, db: Path) -> None:
+def test_a_manifest_is_idempotent(embedded_store: EmbeddedStore, tmp_path: Path, db: Path) -> None:
+    store = embedded_store  # the data version is read from its file
     manifest = _manifest_case(tmp_path)
     ingest(store, manifest)
     stats, version = store.totals().to_dict(), data_version(db)
@@ -484,7 +486,7 @@ def test_a_manifest_is_idempotent(store: EmbeddedStore, tmp_path: Path, db: Path
     ],
 )
 def test_a_broken_manifest_is_named(
-    store: EmbeddedStore, tmp_path: Path, content: str, field: str | None
+    store: GraphStore, tmp_path: Path, content: str, field: str | None
 ) -> None:
     manifest = tmp_path / "manifest.yaml"
     manifest.write_text(content, encoding="utf-8")
@@ -495,7 +497,7 @@ def test_a_broken_manifest_is_named(
     assert store.totals().entities == 0
 
 
-def test_a_manifest_naming_a_missing_file(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_manifest_naming_a_missing_file(store: GraphStore, tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.yaml"
     manifest.write_text("files:\n  - ok.jsonl\n  - nowhere.jsonl\n", encoding="utf-8")
     (tmp_path / "ok.jsonl").write_text(json.dumps(entity("p1", name="A")) + "\n", encoding="utf-8")
@@ -513,7 +515,7 @@ def test_a_manifest_naming_a_missing_file(store: EmbeddedStore, tmp_path: Path) 
     [("data.csv", "mapping"), ("data.xml", "unknown kind of file"), ("missing.jsonl", "no such")],
 )
 def test_files_the_runner_cannot_read_are_named(
-    store: EmbeddedStore, tmp_path: Path, name: str, words: str
+    store: GraphStore, tmp_path: Path, name: str, words: str
 ) -> None:
     path = tmp_path / name
     if name != "missing.jsonl":

@@ -12,7 +12,7 @@ from graphsvc.errors import InvalidMapping
 from graphsvc.ingest import SourceRegistry
 from graphsvc.ingest.mapping import Mapping
 from graphsvc.model.schema import Schema
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.ingest.conftest import get_entity, get_link, ingest, only_problem, write_jsonl
 
 SOURCES = """
@@ -67,7 +67,7 @@ def test_source_definitions_are_loaded(registry: SourceRegistry) -> None:
 
 
 def test_defaults_fill_missing_provenance_grading_and_handling(
-    store: EmbeddedStore, tmp_path: Path, registry: SourceRegistry
+    store: GraphStore, tmp_path: Path, registry: SourceRegistry
 ) -> None:
     call = _bare_link(
         "c-1",
@@ -95,7 +95,7 @@ def test_defaults_fill_missing_provenance_grading_and_handling(
 
 
 def test_the_default_source_names_records_without_one(
-    store: EmbeddedStore, tmp_path: Path, registry: SourceRegistry
+    store: GraphStore, tmp_path: Path, registry: SourceRegistry
 ) -> None:
     path = write_jsonl(
         tmp_path / "be.jsonl",
@@ -123,7 +123,7 @@ def test_the_default_source_names_records_without_one(
 
 
 def test_record_fields_win_over_defaults(
-    store: EmbeddedStore, tmp_path: Path, registry: SourceRegistry
+    store: GraphStore, tmp_path: Path, registry: SourceRegistry
 ) -> None:
     call = _bare_link(
         "c-2",
@@ -147,7 +147,7 @@ def test_record_fields_win_over_defaults(
 
 
 def test_a_record_naming_its_source_wins_over_the_default_source(
-    store: EmbeddedStore, tmp_path: Path, registry: SourceRegistry
+    store: GraphStore, tmp_path: Path, registry: SourceRegistry
 ) -> None:
     call = _bare_link("c-3", "06 12 34 56 78", "+40721234567", provenance={"source": "cdr-fr"})
     report = ingest(
@@ -160,7 +160,7 @@ def test_a_record_naming_its_source_wins_over_the_default_source(
 
 
 def test_missing_required_fields_without_defaults_are_errors(
-    store: EmbeddedStore, tmp_path: Path, registry: SourceRegistry
+    store: GraphStore, tmp_path: Path, registry: SourceRegistry
 ) -> None:
     path = write_jsonl(
         tmp_path / "ro.jsonl",
@@ -184,7 +184,7 @@ def test_missing_required_fields_without_defaults_are_errors(
 
 
 def test_a_source_without_a_country_reads_only_international_numbers(
-    store: EmbeddedStore, tmp_path: Path, registry: SourceRegistry
+    store: GraphStore, tmp_path: Path, registry: SourceRegistry
 ) -> None:
     record = _bare_link(
         "b-1",

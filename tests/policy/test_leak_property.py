@@ -8,6 +8,8 @@ answer of A for the principal that differs from B's is either a leak (A showed m
 over-restriction (A showed less); both fail.
 """
 
+# Embedded-only: each example needs two stores alive at once (A and B); Neo4j has one database.
+
 from __future__ import annotations
 
 import os

@@ -19,8 +19,7 @@ from graphsvc.policy import Scope
 from graphsvc.query.execute import QueryResult
 from graphsvc.query.plan import QueryLimits
 from graphsvc.query.run import run_query
-from graphsvc.store.embedded import EmbeddedStore
-from graphsvc.store.protocol import OPEN
+from graphsvc.store.protocol import OPEN, GraphStore
 from tests.query.cases import ACCOUNTS, TRANSFERS, high_scope, low_scope
 
 PERSONS = ["t-p1", "t-p2", "t-p3", "t-p4"]
@@ -38,7 +37,7 @@ def low(schema: Schema) -> Scope:
 
 
 @pytest.fixture
-def ask(small: EmbeddedStore, high: Scope) -> Callable[..., QueryResult]:
+def ask(small: GraphStore, high: Scope) -> Callable[..., QueryResult]:
     """``ask(text)``: the small case's answer for the HIGH principal (or ``scope=``)."""
 
     def run(text: str, scope: Scope | None = None, **kw: Any) -> QueryResult:
@@ -318,7 +317,7 @@ def identifier_types(schema: Schema) -> frozenset[str]:
 
 @pytest.mark.parametrize("measure", ["pagerank", "degree", "betweenness", "closeness"])
 def test_rank_equals_the_centrality_module(
-    small: EmbeddedStore, high: Scope, schema: Schema, measure: str
+    small: GraphStore, high: Scope, schema: Schema, measure: str
 ) -> None:
     result = run_query(small, high, f"rank {measure} top 4 | return table id, score, rank")
     network = network_of(small.view(high), Selection(link_filter=OPEN), identifier_types(schema))
@@ -329,7 +328,7 @@ def test_rank_equals_the_centrality_module(
 
 
 def test_rank_on_the_seed_equals_the_centrality_module(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope], schema: Schema
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope], schema: Schema
 ) -> None:
     scope = seed_scope("fr-analyst")
     result = run_query(
@@ -395,7 +394,7 @@ def test_communities_split_the_people_from_the_money(ask: Callable[..., QueryRes
 
 
 def test_communities_on_the_seed(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope]
 ) -> None:
     result = run_query(
         seed_store, seed_scope("fr-analyst"), "communities leiden | return communities, count"
@@ -420,7 +419,7 @@ def test_hidden_links_from_a_seed(ask: Callable[..., QueryResult]) -> None:
 
 
 def test_hidden_links_on_the_seed(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope]
 ) -> None:
     result = run_query(
         seed_store,
@@ -447,7 +446,7 @@ def test_paths_shortest_first(ask: Callable[..., QueryResult]) -> None:
     ]
 
 
-def test_paths_on_the_seed(seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]) -> None:
+def test_paths_on_the_seed(seed_store: GraphStore, seed_scope: Callable[[str], Scope]) -> None:
     result = run_query(
         seed_store,
         seed_scope("fr-analyst"),
@@ -527,7 +526,7 @@ def test_a_links_table(ask: Callable[..., QueryResult]) -> None:
 
 
 def test_transfers_over_5000_on_the_seed(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope]
 ) -> None:
     scope = seed_scope("fr-analyst")
     result = run_query(
@@ -548,7 +547,7 @@ def test_transfers_over_5000_on_the_seed(
 
 
 def test_find_by_fuzzy_name_on_the_seed(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope]
 ) -> None:
     result = run_query(
         seed_store,
@@ -560,7 +559,7 @@ def test_find_by_fuzzy_name_on_the_seed(
 
 
 def test_a_plan_error_on_the_seed(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope]
 ) -> None:
     with pytest.raises(InvalidQuery) as caught:
         run_query(seed_store, seed_scope("fr-analyst"), "find Person | expand 1 via CALLLED")
@@ -592,7 +591,7 @@ def test_paths_over_max_ids(ask: Callable[..., QueryResult]) -> None:
         ask("find | paths to (find)", limits=QueryLimits(max_ids=80))
 
 
-def test_the_time_budget(seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]) -> None:
+def test_the_time_budget(seed_store: GraphStore, seed_scope: Callable[[str], Scope]) -> None:
     with pytest.raises(LimitExceeded) as caught:
         run_query(
             seed_store,
@@ -663,7 +662,7 @@ def test_hidden_links_never_use_what_is_out_of_sight(
     [("fr-supervisor", True), ("fr-analyst", False), ("be-analyst", False), ("auditor", False)],
 )
 def test_seed_principals_see_secret_and_human_source_links_by_clearance(
-    seed_store: EmbeddedStore,
+    seed_store: GraphStore,
     seed_scope: Callable[[str], Scope],
     principal: str,
     may_see_secret: bool,
@@ -679,7 +678,7 @@ def test_seed_principals_see_secret_and_human_source_links_by_clearance(
 
 
 def test_seed_answers_shrink_with_clearance(
-    seed_store: EmbeddedStore, seed_scope: Callable[[str], Scope]
+    seed_store: GraphStore, seed_scope: Callable[[str], Scope]
 ) -> None:
     text = "find | expand 1 | return links"
     seen = {

@@ -25,7 +25,7 @@ from graphsvc.query import ast
 from graphsvc.query.parser import parse
 from graphsvc.query.plan import QueryLimits
 from graphsvc.query.run import compile_query, run_query
-from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from tests.query.cases import high_scope, low_scope
 
 VALID = [
@@ -230,7 +230,7 @@ def scope(schema: Schema) -> Scope:
 @SLOW
 @given(text=st.one_of(mutated(), shuffled_fragments()))
 def test_running_any_text_is_an_answer_an_invalid_query_or_a_limit(
-    small: EmbeddedStore, scope: Scope, text: str
+    small: GraphStore, scope: Scope, text: str
 ) -> None:
     try:
         result = run_query(small, scope, text, {"p": 1}, QueryLimits(max_seconds=5))
@@ -300,7 +300,7 @@ def pipelines(draw: st.DrawFn) -> str:
 @SLOW
 @given(text=pipelines())
 def test_valid_pipelines_give_consistent_answers_within_the_scope(
-    small: EmbeddedStore, schema: Schema, text: str
+    small: GraphStore, schema: Schema, text: str
 ) -> None:
     for scope in (high_scope(schema), low_scope(schema)):
         result = run_query(small, scope, text)

@@ -1,12 +1,13 @@
 """Saved queries: versions, idempotent saves, sharing across principals and agencies, names
-bare and qualified, deletion, the shipped queries, and persistence in the embedded store
-(including files made before the saved-query tables existed)."""
+bare and qualified, deletion, the shipped queries, and persistence in the store (on every
+backend; the embedded store's files made before the saved-query tables existed)."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ from graphsvc.errors import Forbidden, GraphsvcError, InvalidInput, NotFound, St
 from graphsvc.query.saved import SYSTEM_OWNER, SavedQueries, SavedQuery
 from graphsvc.store.embedded import EmbeddedStore
 from graphsvc.store.embedded.ddl import DDL
-from graphsvc.store.protocol import SavedQueryRow
-from tests.conftest import make_principal
+from graphsvc.store.protocol import GraphStore, SavedQueryRow
+from tests.conftest import MakeStore, make_principal
 
 ALICE = make_principal(id="alice", agency="FR-OCRTEH")
 AMELIE = make_principal(id="amelie", agency="FR-OCRTEH")  # alice's agency
@@ -43,7 +44,7 @@ class Clock:
 
 
 @pytest.fixture
-def saved(store: EmbeddedStore) -> SavedQueries:
+def saved(store: GraphStore) -> SavedQueries:
     return SavedQueries(store, now=Clock())
 
 
@@ -398,23 +399,28 @@ def test_the_owner_override_saves_for_the_system_owner(saved):
     assert isinstance(failure(lambda: saved.delete(ALICE, "shipped")), Forbidden)
 
 
-# -- the embedded store --------------------------------------------------------------------------
+# -- persistence -----------------------------------------------------------------------------------
 
 
-def test_saved_queries_persist_across_reopening_the_store(tmp_path, schema):
+def test_saved_queries_persist_across_reopening_the_store(
+    tmp_path: Path, make_store: MakeStore
+) -> None:
     path = tmp_path / "graph.db"
-    with EmbeddedStore(path, schema) as store:
+    with closing(make_store(path)) as store:
         saved = SavedQueries(store, now=Clock())
         saved.save(ALICE, "q", BODY, parameters=PARAMS, sharing="agency")
         second = saved.save(ALICE, "q", BODY + " | limit 1", parameters=PARAMS, sharing="agency")
         saved.save(ALICE, "gone", BODY)
         saved.delete(ALICE, "gone")
-    with EmbeddedStore(path, schema, create=False) as store:
+    with closing(make_store(path, create=False)) as store:
         saved = SavedQueries(store, now=Clock())
         assert saved.get(AMELIE, "q") == second
         assert [q.version for q in saved.history(ALICE, "q")] == [1, 2]
         assert isinstance(failure(lambda: saved.get(ALICE, "gone")), NotFound)
         assert saved.save(ALICE, "gone", BODY).version == 2
+
+
+# -- the embedded store's files (embedded only) ----------------------------------------------------
 
 
 def test_a_store_file_made_before_saved_queries_gains_their_tables(tmp_path, schema):
@@ -440,13 +446,20 @@ def test_a_store_file_made_before_saved_queries_gains_their_tables(tmp_path, sch
         ]
 
 
-def test_saved_query_writes_leave_the_graph_data_version_alone(saved, store):
+def test_saved_query_writes_leave_the_graph_data_version_alone(
+    embedded_store: EmbeddedStore,
+) -> None:
+    store = embedded_store
+    saved = SavedQueries(store, now=Clock())
     before = data_version(store.path)
     saved.save(ALICE, "q", BODY)
     saved.save(ALICE, "q", BODY + "!")
     saved.delete(ALICE, "q")
     saved.load_shared(SYSTEM_OWNER, [("s", BODY, "", ())])
     assert data_version(store.path) == before
+
+
+# -- the store's side: versions checked where they are written ------------------------------------
 
 
 def row(version: int, owner: str = "alice", name: str = "q") -> SavedQueryRow:

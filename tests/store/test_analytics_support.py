@@ -1,5 +1,6 @@
-"""What the store gives the analytics: grading weights, positions, reads at view positions,
-numeric link values, the provenance note and the migration adding its columns."""
+"""What the store gives the analytics, on every backend: grading weights, positions, reads at
+view positions, numeric link values, the provenance note; and the embedded store's migration
+adding the note's columns."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import numpy as np
 import pytest
 
 from graphsvc.model.schema import Schema
+from graphsvc.policy import Scope
 from graphsvc.store.embedded import EmbeddedStore
+from graphsvc.store.protocol import GraphStore
 from graphsvc.store.view import ScopedView
 from tests.conftest import entity, link, load, scope_of
 
@@ -31,11 +34,16 @@ def graded(record: dict[str, Any], source: str, information: str) -> dict[str, A
     return record
 
 
-def link_ids(store: EmbeddedStore, view: ScopedView) -> list[str]:
-    """The link id of each view edge, read from the file itself."""
-    with sqlite3.connect(store.path) as conn:
-        by_lid = dict(conn.execute("SELECT lid, id FROM links"))
-    return [by_lid[k] for k in view.edge_key.tolist()]
+def link_ids(store: GraphStore, scope: Scope, view: ScopedView) -> list[str]:
+    """The link id of each edge of ``view`` (built for ``scope``): on the embedded store read
+    from the file itself, on another backend asked of the store."""
+    if isinstance(store, EmbeddedStore):
+        with sqlite3.connect(store.path) as conn:
+            by_lid = dict(conn.execute("SELECT lid, id FROM links"))
+        return [by_lid[k] for k in view.edge_key.tolist()]
+    found = store.links_at(scope, view, list(range(view.m)))
+    assert all(found), "every edge of a view just built is visible"
+    return [lk.id for lk in found if lk]
 
 
 def be_scope(schema: Schema) -> Any:
@@ -54,12 +62,13 @@ def test_edge_grade_is_the_product_of_the_policy_weights(loaded, schema):
     store = loaded(
         [graded(link(f"g{s}{i}", person(f"a{s}{i}"), person(f"b{s}{i}")), s, i) for s, i in combos]
     )
-    view = store.view(scope_of(schema))
+    scope = scope_of(schema)
+    view = store.view(scope)
     expected = {
         f"g{s}{i}": policy.source_grades[s].weight * policy.information_grades[i].weight
         for s, i in combos
     }
-    got = dict(zip(link_ids(store, view), view.edge_grade.tolist(), strict=True))
+    got = dict(zip(link_ids(store, scope, view), view.edge_grade.tolist(), strict=True))
     assert got == pytest.approx(expected)
     assert len(set(expected.values())) > 5  # the weights really differ
     assert view.edge_grade.dtype == np.float32
@@ -134,7 +143,7 @@ def test_entities_and_links_at_come_in_the_order_asked(small, schema):
     assert anna.id == "a" and anna.label == "Anna"
     edges = [3, 1, 0, 2, 1]
     links = small.links_at(scope, view, edges)
-    ids = link_ids(small, view)
+    ids = link_ids(small, scope, view)
     assert [lk.id for lk in links] == [ids[e] for e in edges]
     for e, lk in zip(edges, links, strict=True):
         assert (lk.source_id, lk.target_id) == (
@@ -147,7 +156,7 @@ def test_entities_and_links_at_come_in_the_order_asked(small, schema):
 def test_what_stopped_being_visible_since_the_view_is_none(small, schema):
     scope = be_scope(schema)
     view = small.view(scope)
-    ids = link_ids(small, view)
+    ids = link_ids(small, scope, view)
     # m3 is re-asserted at SECRET: x, seen only through it, disappears with it
     load(small, [link("m3", person("b"), person("x"), handling={**CONF_BE, **SECRET_FR})])
     edges = [ids.index("m3"), ids.index("m1")]
@@ -157,7 +166,7 @@ def test_what_stopped_being_visible_since_the_view_is_none(small, schema):
     # a scope that may see it gets it at its position in its own view
     fr = scope_of(schema)
     fr_view = small.view(fr)
-    assert small.links_at(fr, fr_view, [link_ids(small, fr_view).index("m3")])[0].id == "m3"
+    assert small.links_at(fr, fr_view, [link_ids(small, fr, fr_view).index("m3")])[0].id == "m3"
 
 
 # -- numeric link values ---------------------------------------------------------------------------
@@ -193,7 +202,7 @@ def numbers(loaded):
 def test_link_numbers_give_each_edge_its_value(numbers, schema):
     scope = be_scope(schema)
     view = numbers.view(scope)
-    ids = link_ids(numbers, view)
+    ids = link_ids(numbers, scope, view)
     assert "c4" not in ids
     durations = numbers.link_numbers(scope, view, "durationSeconds")
     assert durations.shape == (view.m,) and durations.dtype == np.float64
@@ -219,7 +228,7 @@ def test_link_numbers_are_nan_for_text_and_unknown_properties(numbers, schema):
 def test_link_numbers_never_show_a_link_hidden_since_the_view(numbers, schema):
     scope = be_scope(schema)
     view = numbers.view(scope)
-    ids = link_ids(numbers, view)
+    ids = link_ids(numbers, scope, view)
     load(
         numbers,
         [link("c1", PHONE_A, PHONE_B, "CALLED", durationSeconds=61, handling=SECRET_FR)],
@@ -230,7 +239,7 @@ def test_link_numbers_never_show_a_link_hidden_since_the_view(numbers, schema):
     wide = numbers.view(secret)
     wide_values = dict(
         zip(
-            link_ids(numbers, wide),
+            link_ids(numbers, secret, wide),
             numbers.link_numbers(secret, wide, "durationSeconds").tolist(),
             strict=True,
         )
@@ -300,6 +309,6 @@ def test_a_store_from_before_the_note_gets_its_columns_on_opening(tmp_path: Path
         load(reopened, [noted(link("m2", person("b"), person("c")), "new since")])
         assert reopened.get_link(scope, "m2").provenance.note == "new since"
         view = reopened.view(scope)
-        assert view.m == 2 and sorted(link_ids(reopened, view)) == ["m1", "m2"]
+        assert view.m == 2 and sorted(link_ids(reopened, scope, view)) == ["m1", "m2"]
     with EmbeddedStore(path, schema) as again:  # opening an up-to-date file changes nothing
         assert again.get_link(scope_of(schema), "m2").provenance.note == "new since"

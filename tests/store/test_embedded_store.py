@@ -1,10 +1,12 @@
-"""The embedded store: statements and their sources, scoped reads, traversals, search, views,
-idempotent writes and catching up with writes made through another connection."""
+"""The store: statements and their sources, scoped reads, traversals, search, views,
+idempotent writes and catching up with writes made through another connection, on every
+backend; and the embedded store's own file (its data version, a file that is not a store)."""
 
 from __future__ import annotations
 
 import itertools
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from graphsvc.model.records import EndRef, RecordValidator
 from graphsvc.model.schema import Schema
 from graphsvc.store.embedded import EmbeddedStore
 from graphsvc.store.protocol import LinkFilter
-from tests.conftest import entity, link, load, scope_of
+from tests.conftest import MakeStore, entity, link, load, scope_of
 
 SECRET_FR = {"classification": "SECRET", "releasableTo": ["FR"], "originator": "FR-OCRTEH"}
 CONF_BE = {"classification": "CONFIDENTIAL", "releasableTo": ["BE", "FR"], "originator": "BE-PJF"}
@@ -279,7 +281,8 @@ def test_search_by_type_and_by_selector(people, schema):
 # -- writes, versions and views --------------------------------------------------------------------
 
 
-def test_rewriting_the_same_records_changes_nothing(store, schema):
+def test_rewriting_the_same_records_changes_nothing(embedded_store, schema):
+    store = embedded_store  # the data version is read from its file
     records = [entity("p1", name="A"), link("m1", person("p1"), person("p2"))]
     assert load(store, records).accepted == 2
     version = data_version(store)
@@ -325,9 +328,11 @@ def test_views_are_cached_per_scope_and_refreshed_after_writes(store, schema):
     assert second.graph.ecount() == 2 and sorted(second.graph.vs["id"]) == ["a", "b", "c"]
 
 
-def test_a_reader_catches_up_with_writes_from_another_connection(tmp_path: Path, schema: Schema):
+def test_a_reader_catches_up_with_writes_from_another_connection(
+    tmp_path: Path, schema: Schema, make_store: MakeStore
+):
     path = tmp_path / "shared.db"
-    with EmbeddedStore(path, schema) as writer, EmbeddedStore(path, schema) as reader:
+    with closing(make_store(path)) as writer, closing(make_store(path)) as reader:
         load(writer, [link("m1", person("a"), person("b"), handling=CONF_BE)])
         scope = scope_of(schema, clearance="CONFIDENTIAL")
         assert [n.id for n in reader.expand(scope, ["a"]).nodes] == ["a", "b"]
@@ -401,7 +406,7 @@ def test_sizes_are_checked_by_the_store(store, schema, call, field):
 
 
 def test_a_level_withdrawn_from_the_policy_hides_its_records_and_reads_go_on(
-    tmp_path: Path, schema: Schema
+    tmp_path: Path, schema: Schema, make_store: MakeStore
 ):
     import shutil
 
@@ -413,7 +418,7 @@ def test_a_level_withdrawn_from_the_policy_hides_its_records_and_reads_go_on(
     policy.write_text(
         policy.read_text().replace("CONFIDENTIAL, SECRET]", "CONFIDENTIAL, SECRET, COSMIC]")
     )
-    with EmbeddedStore(tmp_path / "g.db", Schema.load(wider)) as before:
+    with closing(make_store(tmp_path / "g.db", schema=Schema.load(wider))) as before:
         load(
             before,
             [
@@ -421,7 +426,7 @@ def test_a_level_withdrawn_from_the_policy_hides_its_records_and_reads_go_on(
                 link("m2", person("a"), person("c"), handling={"classification": "COSMIC"}),
             ],
         )
-    with EmbeddedStore(tmp_path / "g.db", schema) as after:
+    with closing(make_store(tmp_path / "g.db", schema=schema)) as after:
         scope = scope_of(schema, clearance="SECRET", agency="FR-OCRTEH")  # even the originator
         assert [n.id for n in after.expand(scope, ["a"]).nodes] == ["a", "b"]
         assert after.get_link(scope, "m2") is None

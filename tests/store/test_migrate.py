@@ -2,6 +2,8 @@
 both, saved queries come along, running it again changes nothing, and what the target
 refuses is reported with its reason."""
 
+# Embedded-only: the source of a migration is an embedded store file, and each test holds two.
+
 from __future__ import annotations
 
 import sqlite3
@@ -108,11 +110,11 @@ class Migrated:
 
 @pytest.fixture(scope="module")
 def source_path(
-    tmp_path_factory: pytest.TempPathFactory, seed_store: EmbeddedStore, schema: Schema
+    tmp_path_factory: pytest.TempPathFactory, embedded_seed_store: EmbeddedStore, schema: Schema
 ) -> Path:
     """The seed case, plus records with every optional field, plus saved queries: versions,
     a deletion, and a query saved again after its deletion."""
-    path = copy_of(seed_store, tmp_path_factory.mktemp("source") / "graph.db")
+    path = copy_of(embedded_seed_store, tmp_path_factory.mktemp("source") / "graph.db")
     a, b = first_of_type(path, "Person", 2)
     with EmbeddedStore(path, schema, create=False) as store:
         records = [
