@@ -168,9 +168,12 @@ class Neo4jStore:
                 if write:
                     return session.execute_write(work)  # type: ignore[no-any-return]
                 return session.execute_read(work)  # type: ignore[no-any-return]
-        except errors.ConstraintError as exc:
-            raise StoreError(f"Neo4j refused the write: {exc.message}") from None
-        except (errors.ServiceUnavailable, errors.SessionExpired) as exc:
+        except errors.ConstraintError:
+            raise StoreError(  # its message would name the other write's values: not shown
+                "Neo4j refused the write: a concurrent write took the same id (nothing of this "
+                "batch was written; run it again)"
+            ) from None
+        except (errors.ServiceUnavailable, errors.SessionExpired, errors.TransientError) as exc:
             raise BackendUnavailable(
                 f"Neo4j at {self.settings.uri} is unavailable: {exc}"
             ) from None
@@ -857,11 +860,9 @@ class Neo4jStore:
     def stats(self, scope: Scope) -> StoreStats:
         _, visible = self._visible(scope)
         view = self.view(scope)
-        counts = np.bincount(
-            view.vertex_type[view.vertex_type >= 0].astype(np.int64),
-            minlength=len(self._entity_types),
-        )
-        by_entity = {self._entity_types[t]: int(c) for t, c in enumerate(counts.tolist()) if c}
+        names = view.entity_type_names
+        counts = np.bincount(view.vertex_type.astype(np.int64), minlength=len(names))
+        by_entity = {names[t]: int(c) for t, c in enumerate(counts.tolist()) if c}
 
         def work(tx: Transaction) -> tuple[list[dict[str, Any]], int]:
             links = self._q.fetch(tx, "link_counts", visible=visible)
