@@ -1,11 +1,9 @@
 """Name search for the embedded store: tolerant of accents, case and small misspellings.
 
 Names live in an FTS5 index whose tokenizer folds case and accents. A query is folded the same
-way; each of its words is widened to the index's vocabulary words within a small edit
-distance (rapidfuzz) and to its prefix, candidates come from FTS5 restricted to visible
-records in the same SQL statement, and each candidate name is scored against the whole query
-with rapidfuzz. Expansion takes every vocabulary word above the threshold, never the best few,
-so hidden names cannot crowd out visible ones.
+way and its words widened to the index's vocabulary by the rules of ``name_rules``;
+candidates come from FTS5 restricted to visible records in the same SQL statement, and each
+candidate name is scored against the whole query.
 """
 
 from __future__ import annotations
@@ -13,22 +11,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from graphsvc.model.text import fold, tokens
 from graphsvc.store.embedded.writer import json_list
+from graphsvc.store.name_rules import CANDIDATES_MAX, MIN_SCORE, widen
 from graphsvc.store.records import NAMES_PER_RECORD
-
-CANDIDATES_MAX = 20_000  # candidate names scored per query
-MIN_SCORE = 60.0
-
-
-def _cutoff(word: str) -> float | None:
-    """Least rapidfuzz ratio for a vocabulary word to stand for ``word`` (None: exact only).
-    Numbers match exactly: 78 is not a misspelling of 79."""
-    if len(word) <= 3 or word.isdigit():
-        return None
-    return 75.0 if len(word) <= 5 else 80.0
 
 
 def _quote(term: str) -> str:
@@ -48,17 +36,10 @@ class NameSearch:
 
     def match_expression(self, words: Sequence[str], vocab: list[str], conjunction: str) -> str:
         groups = []
-        for word in words:
-            terms = {word}
-            cutoff = _cutoff(word)
-            if cutoff is not None:
-                for term, _, _ in process.extract(
-                    word, vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-                ):
-                    terms.add(term)
-            alternatives = [_quote(t) for t in sorted(terms)]
-            if len(word) >= 3 and not word.isdigit():
-                alternatives.append(_quote(word) + "*")
+        for match in widen(words, vocab):
+            alternatives = [_quote(t) for t in sorted(match.terms)]
+            if match.prefix:
+                alternatives.append(_quote(match.word) + "*")
             groups.append("(" + " OR ".join(alternatives) + ")")
         return f" {conjunction} ".join(groups)
 

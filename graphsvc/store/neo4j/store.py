@@ -37,7 +37,7 @@ from graphsvc.model.schema import Schema
 from graphsvc.model.text import fold, tokens
 from graphsvc.policy.scope import Scope
 from graphsvc.store import traverse
-from graphsvc.store.embedded.search import CANDIDATES_MAX
+from graphsvc.store.name_rules import CANDIDATES_MAX
 from graphsvc.store.neo4j import rows
 from graphsvc.store.neo4j.cypher import CypherQueries, Transaction
 from graphsvc.store.neo4j.search import Vocabulary, lucene_query, score_names, widen
