@@ -112,6 +112,14 @@ def time_bound(value: Any, name: str, *, end: bool = False) -> int | None:
     return epoch_seconds(canonical) + 86_399
 
 
+def at_least(**arguments: tuple[int, int]) -> None:
+    """Raise ``InvalidInput`` naming the first argument below its minimum
+    (``at_least(limit=(limit, 0))``)."""
+    for name, (value, minimum) in arguments.items():
+        if value < minimum:
+            raise InvalidInput(f"must be at least {minimum}, got {value}", field=name)
+
+
 @dataclass(frozen=True)
 class Rejection:
     """A unit the store refused, by its index in the batch, and why."""

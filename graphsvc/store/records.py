@@ -6,15 +6,18 @@
   link id another source owns), checked before anything of the unit is written;
 - ``name_values``: the names of an entity record that name search indexes;
 - ``selector_candidates``: the entity ids a search text stands for when it is itself a
-  selector (a phone number, an IBAN...).
+  selector (a phone number, an IBAN...);
+- ``store_stats``: counts in the order every backend reports them;
+- ``canonical_json``: JSON text equal exactly when the values are equal (change detection).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from graphsvc.model.graph import Entity, RecordRef, Statement, label_of
+from graphsvc.model.graph import Entity, RecordRef, Statement, StoreStats, label_of
 from graphsvc.model.properties import JSONScalar
 from graphsvc.model.records import EntityAssertion, LinkAssertion
 from graphsvc.model.schema import Schema
@@ -139,3 +142,38 @@ def selector_candidates(
             continue
         candidates[etype.selector.entity_id(value)] = value
     return candidates
+
+
+def store_stats(
+    levels: Sequence[str],
+    *,
+    entities: int,
+    links: int,
+    records: int,
+    entities_by_type: Mapping[str, int],
+    links_by_type: Mapping[str, int],
+    links_by_source: Mapping[str, int],
+    links_by_classification: Mapping[str, int],
+    links_by_code: Mapping[str, int],
+) -> StoreStats:
+    """Counts with their tables sorted by name, classifications by the policy's ``levels``
+    (those it no longer lists last)."""
+
+    def by_level(item: tuple[str, int]) -> tuple[int, str]:
+        return (levels.index(item[0]) if item[0] in levels else len(levels), item[0])
+
+    return StoreStats(
+        entities=entities,
+        links=links,
+        records=records,
+        entities_by_type=dict(sorted(entities_by_type.items())),
+        links_by_type=dict(sorted(links_by_type.items())),
+        links_by_source=dict(sorted(links_by_source.items())),
+        links_by_classification=dict(sorted(links_by_classification.items(), key=by_level)),
+        links_by_code=dict(sorted(links_by_code.items())),
+    )
+
+
+def canonical_json(value: Any) -> str:
+    """JSON text that is equal exactly when the values are equal (for change detection)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -31,8 +31,8 @@ from graphsvc.store.embedded.reader import LINK_SELECT, Reader
 from graphsvc.store.embedded.saved import SavedQueryStore
 from graphsvc.store.embedded.search import NameSearch
 from graphsvc.store.embedded.writer import Writer, json_list, json_path
-from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit
-from graphsvc.store.records import selector_candidates
+from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit, at_least
+from graphsvc.store.records import selector_candidates, store_stats
 from graphsvc.store.view import IntArray, ScopedView, find_sorted
 
 
@@ -271,7 +271,7 @@ class EmbeddedStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Link]:
-        _at_least(limit=(limit, 0), offset=(offset, 0))
+        at_least(limit=(limit, 0), offset=(offset, 0))
         _, visible = self._visible_hids(scope)
         conn = self._read_conn()
         eid = self._eids(conn, [entity_id]).get(entity_id)
@@ -316,7 +316,7 @@ class EmbeddedStore:
         max_nodes: int = 1000,
         max_links: int = 5000,
     ) -> Subgraph:
-        _at_least(hops=(hops, 0), max_nodes=(max_nodes, 1), max_links=(max_links, 0))
+        at_least(hops=(hops, 0), max_nodes=(max_nodes, 1), max_links=(max_links, 0))
         view = self.view(scope)
         conn = self._read_conn()
         seeds = self._vertices(view, conn, entity_ids)
@@ -334,7 +334,7 @@ class EmbeddedStore:
         link_filter: LinkFilter = OPEN,
         max_links: int = 5000,
     ) -> Subgraph:
-        _at_least(max_links=(max_links, 0))
+        at_least(max_links=(max_links, 0))
         view = self.view(scope)
         vertices = np.unique(self._vertices(view, self._read_conn(), entity_ids))
         edges = traverse.induced_edges(view, vertices, None, view.edge_mask(link_filter))
@@ -370,7 +370,7 @@ class EmbeddedStore:
         limit: int = 5,
         directed: bool = False,
     ) -> list[GraphPath]:
-        _at_least(max_hops=(max_hops, 0), limit=(limit, 0))
+        at_least(max_hops=(max_hops, 0), limit=(limit, 0))
         view = self.view(scope)
         conn = self._read_conn()
         eids = self._eids(conn, [source_id, target_id])
@@ -412,7 +412,7 @@ class EmbeddedStore:
         types: Sequence[str] | None = None,
         limit: int = 20,
     ) -> list[SearchHit]:
-        _at_least(limit=(limit, 0))
+        at_least(limit=(limit, 0))
         _, visible = self._visible_hids(scope)
         index = self._index
         conn = self._read_conn()
@@ -495,29 +495,14 @@ class EmbeddedStore:
             )
             return {str(key): int(count) for key, count in rows}
 
-        by_class = grouped("h.classification", "JOIN handling h ON h.hid = l.hid")
-        levels = self.schema.policy.levels
-        return StoreStats(
+        return store_stats(
+            self.schema.policy.levels,
             entities=entities,
             links=links,
             records=records,
-            entities_by_type=dict(sorted(by_entity.items())),
-            links_by_type=dict(sorted(grouped("t.name", "JOIN types t ON t.tid = l.tid").items())),
-            links_by_source=dict(sorted(grouped("l.source").items())),
-            links_by_classification=dict(
-                sorted(
-                    by_class.items(),
-                    key=lambda kv: (levels.index(kv[0]) if kv[0] in levels else len(levels), kv[0]),
-                )
-            ),
-            links_by_code=dict(
-                sorted(grouped("h.code", "JOIN handling h ON h.hid = l.hid").items())
-            ),
+            entities_by_type=by_entity,
+            links_by_type=grouped("t.name", "JOIN types t ON t.tid = l.tid"),
+            links_by_source=grouped("l.source"),
+            links_by_classification=grouped("h.classification", "JOIN handling h ON h.hid = l.hid"),
+            links_by_code=grouped("h.code", "JOIN handling h ON h.hid = l.hid"),
         )
-
-
-def _at_least(**arguments: tuple[int, int]) -> None:
-    """Raise ``InvalidInput`` naming the first argument below its minimum."""
-    for name, (value, minimum) in arguments.items():
-        if value < minimum:
-            raise InvalidInput(f"must be at least {minimum}, got {value}", field=name)

@@ -20,7 +20,7 @@ from graphsvc.errors import StoreError
 from graphsvc.model.records import EntityAssertion, Handling, LinkAssertion, Provenance
 from graphsvc.model.schema import Schema
 from graphsvc.store.protocol import Rejection, Unit
-from graphsvc.store.records import NAMES_PER_RECORD, name_values, unit_problem
+from graphsvc.store.records import NAMES_PER_RECORD, canonical_json, name_values, unit_problem
 
 _ENTITY_CACHE_MAX = 2_000_000
 
@@ -86,11 +86,6 @@ def provenance_params(p: Provenance) -> tuple[Any, ...]:
         p.extractor,
         p.note,
     )
-
-
-def canonical_json(value: Any) -> str:
-    """JSON text that is equal exactly when the values are equal (for change detection)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_path(key: str) -> str:

@@ -22,12 +22,7 @@ from graphsvc.model.properties import JSONScalar
 from graphsvc.model.records import EntityAssertion, Grading, Handling, LinkAssertion, Provenance
 from graphsvc.model.schema import Schema
 from graphsvc.model.text import tokens
-from graphsvc.store.records import name_values
-
-
-def canonical_json(value: Any) -> str:
-    """JSON text that is equal exactly when the values are equal."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+from graphsvc.store.records import canonical_json, name_values
 
 
 def _digest(value: Any) -> str:

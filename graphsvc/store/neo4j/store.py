@@ -42,8 +42,14 @@ from graphsvc.store.neo4j import rows
 from graphsvc.store.neo4j.cypher import CypherQueries, Transaction
 from graphsvc.store.neo4j.search import Vocabulary, lucene_query, score_names, widen
 from graphsvc.store.neo4j.view import Neo4jView
-from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit
-from graphsvc.store.records import assemble_entity, selector_candidates, unit_problem
+from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit, at_least
+from graphsvc.store.records import (
+    assemble_entity,
+    canonical_json,
+    selector_candidates,
+    store_stats,
+    unit_problem,
+)
 from graphsvc.store.view import ScopedView
 
 T = TypeVar("T")
@@ -59,13 +65,6 @@ def _filter_params(link_filter: LinkFilter) -> dict[str, Any]:
         "until": link_filter.until,
         "min_confidence": link_filter.min_confidence,
     }
-
-
-def _at_least(**arguments: tuple[int, int]) -> None:
-    """Raise ``InvalidInput`` naming the first argument below its minimum."""
-    for name, (value, minimum) in arguments.items():
-        if value < minimum:
-            raise InvalidInput(f"must be at least {minimum}, got {value}", field=name)
 
 
 def _with_extra(names: tuple[str, ...], seen: Iterable[str]) -> tuple[str, ...]:
@@ -347,7 +346,7 @@ class Neo4jStore:
                     field="version",
                 )
             fields = {
-                "key": rows.canonical_json([row.owner, row.name, row.version]),
+                "key": canonical_json([row.owner, row.name, row.version]),
                 "owner": row.owner,
                 "name": row.name,
                 "version": row.version,
@@ -379,7 +378,7 @@ class Neo4jStore:
             found = self._q.fetch(tx, "saved_query_version", owner=owner, name=name)
             if found[0]["version"] is None:
                 raise StoreError(f"no saved query {owner}/{name} to delete", field="name")
-            key = rows.canonical_json([owner, name])
+            key = canonical_json([owner, name])
             self._q.execute(tx, "delete_saved_query", key=key, owner=owner, name=name, at=at)
 
         self._require_schema()
@@ -608,7 +607,7 @@ class Neo4jStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Link]:
-        _at_least(limit=(limit, 0), offset=(offset, 0))
+        at_least(limit=(limit, 0), offset=(offset, 0))
         _, visible = self._visible(scope)
         found = self._read(
             lambda tx: self._q.fetch(
@@ -632,7 +631,7 @@ class Neo4jStore:
         max_nodes: int = 1000,
         max_links: int = 5000,
     ) -> Subgraph:
-        _at_least(hops=(hops, 0), max_nodes=(max_nodes, 1), max_links=(max_links, 0))
+        at_least(hops=(hops, 0), max_nodes=(max_nodes, 1), max_links=(max_links, 0))
         _, visible = self._visible(scope)
 
         def work(tx: Transaction) -> Subgraph:
@@ -670,7 +669,7 @@ class Neo4jStore:
         link_filter: LinkFilter = OPEN,
         max_links: int = 5000,
     ) -> Subgraph:
-        _at_least(max_links=(max_links, 0))
+        at_least(max_links=(max_links, 0))
         _, visible = self._visible(scope)
 
         def work(tx: Transaction) -> Subgraph:
@@ -689,7 +688,7 @@ class Neo4jStore:
         limit: int = 5,
         directed: bool = False,
     ) -> list[GraphPath]:
-        _at_least(max_hops=(max_hops, 0), limit=(limit, 0))
+        at_least(max_hops=(max_hops, 0), limit=(limit, 0))
         _, visible = self._visible(scope)
 
         def layers(
@@ -810,7 +809,7 @@ class Neo4jStore:
         types: Sequence[str] | None = None,
         limit: int = 20,
     ) -> list[SearchHit]:
-        _at_least(limit=(limit, 0))
+        at_least(limit=(limit, 0))
         version, visible = self._visible(scope)
         type_list = list(types) if types is not None else None
         words = tokens(text)
@@ -896,19 +895,14 @@ class Neo4jStore:
             for column, table in grouped.items():
                 key = str(row[column])
                 table[key] = table.get(key, 0) + int(row["links"])
-        levels = self.schema.policy.levels
-        return StoreStats(
+        return store_stats(
+            self.schema.policy.levels,
             entities=entities,
             links=sum(int(row["links"]) for row in link_rows),
             records=records,
-            entities_by_type=dict(sorted(by_entity.items())),
-            links_by_type=dict(sorted(grouped["type"].items())),
-            links_by_source=dict(sorted(grouped["source"].items())),
-            links_by_classification=dict(
-                sorted(
-                    grouped["classification"].items(),
-                    key=lambda kv: (levels.index(kv[0]) if kv[0] in levels else len(levels), kv[0]),
-                )
-            ),
-            links_by_code=dict(sorted(grouped["code"].items())),
+            entities_by_type=by_entity,
+            links_by_type=grouped["type"],
+            links_by_source=grouped["source"],
+            links_by_classification=grouped["classification"],
+            links_by_code=grouped["code"],
         )
