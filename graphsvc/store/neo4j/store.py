@@ -72,6 +72,26 @@ def _with_extra(names: tuple[str, ...], seen: Iterable[str]) -> tuple[str, ...]:
     return names + tuple(sorted(set(seen) - set(names)))
 
 
+def _topology(ids: list[str], link_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The view fields of entities ``ids`` (sorted) and links ``link_rows`` (sorted by id, with
+    ``id``, ``src``, ``dst`` and ``directed``): positions are the view's keys."""
+    position = {entity_id: i for i, entity_id in enumerate(ids)}
+    n, m = len(ids), len(link_rows)
+    vertex_ids = np.empty(n, dtype=object)
+    vertex_ids[:] = ids
+    edge_ids = np.empty(m, dtype=object)
+    edge_ids[:] = [r["id"] for r in link_rows]
+    return {
+        "vertex_key": np.arange(n, dtype=np.int64),
+        "vertex_ids": vertex_ids,
+        "edge_key": np.arange(m, dtype=np.int64),
+        "edge_src": np.fromiter((position[r["src"]] for r in link_rows), np.int64, count=m),
+        "edge_dst": np.fromiter((position[r["dst"]] for r in link_rows), np.int64, count=m),
+        "edge_directed": np.fromiter((bool(r["directed"]) for r in link_rows), bool, count=m),
+        "edge_ids": edge_ids,
+    }
+
+
 def _chunks(items: list[T], size: int = WRITE_CHUNK) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -93,7 +113,7 @@ class Neo4jStore:
 
         self.settings = settings
         self.schema = schema if schema is not None else Schema.load()
-        self.name = f"{settings.uri} (database {settings.database})"
+        self.name = settings.name
         self._q = queries or CypherQueries()
         self._errors = errors
         try:
@@ -417,7 +437,10 @@ class Neo4jStore:
     # -- views (analytics) -----------------------------------------------------------------------
 
     def view(self, scope: Scope) -> ScopedView:
-        version, visible = self._visible(scope)
+        return self._view(scope, *self._visible(scope))
+
+    def _view(self, scope: Scope, version: int, visible: list[str]) -> Neo4jView:
+        """The view of ``scope`` at data version ``version`` (``visible``: its handlings)."""
         key = (scope.key, version)
         with self._build_lock:  # concurrent callers of one scope wait for one projection
             with self._lock:
@@ -446,28 +469,19 @@ class Neo4jStore:
             entity_type[r["src"]] = r["src_type"]
             entity_type[r["dst"]] = r["dst_type"]
         ids = sorted(entity_type)
-        position = {entity_id: i for i, entity_id in enumerate(ids)}
         # types stored but no longer in the schema keep their names, after the schema's
         entity_names = _with_extra(self._entity_types, entity_type.values())
         link_names = _with_extra(self._link_types, (r["type"] for r in link_rows))
         entity_codes = {name: i for i, name in enumerate(entity_names)}
         link_codes = {name: i for i, name in enumerate(link_names)}
         m = len(link_rows)
-        vertex_ids = np.empty(len(ids), dtype=object)
-        vertex_ids[:] = ids
-        edge_ids = np.empty(m, dtype=object)
-        edge_ids[:] = [r["id"] for r in link_rows]
         return Neo4jView(
             scope_key=scope.key,
             version=version,
-            vertex_key=np.arange(len(ids), dtype=np.int64),
-            vertex_ids=vertex_ids,
+            **_topology(ids, link_rows),
             vertex_type=np.fromiter(
                 (entity_codes[entity_type[i]] for i in ids), dtype=np.int16, count=len(ids)
             ),
-            edge_key=np.arange(m, dtype=np.int64),
-            edge_src=np.fromiter((position[r["src"]] for r in link_rows), np.int64, count=m),
-            edge_dst=np.fromiter((position[r["dst"]] for r in link_rows), np.int64, count=m),
             edge_type=np.fromiter((link_codes[r["type"]] for r in link_rows), np.int16, count=m),
             edge_time=np.fromiter(
                 (np.nan if r["t"] is None else float(r["t"]) for r in link_rows),
@@ -475,7 +489,6 @@ class Neo4jStore:
                 count=m,
             ),
             edge_confidence=np.fromiter((r["confidence"] for r in link_rows), np.float32, count=m),
-            edge_directed=np.fromiter((bool(r["directed"]) for r in link_rows), bool, count=m),
             edge_grade=np.fromiter(
                 (
                     self._source_weights.get(r["grade_source"], 0.0)
@@ -487,7 +500,6 @@ class Neo4jStore:
             ).astype(np.float32),
             entity_type_names=entity_names,
             link_type_names=link_names,
-            edge_ids=edge_ids,
         )
 
     @staticmethod
@@ -776,30 +788,19 @@ class Neo4jStore:
         self, scope: Scope, ids: list[str], link_rows: list[dict[str, Any]]
     ) -> Neo4jView:
         """A small view of ``ids`` and the links among them (their topology only)."""
-        position = {entity_id: i for i, entity_id in enumerate(ids)}
         link_rows = sorted(link_rows, key=lambda r: r["id"])
         n, m = len(ids), len(link_rows)
-        vertex_ids = np.empty(n, dtype=object)
-        vertex_ids[:] = ids
-        edge_ids = np.empty(m, dtype=object)
-        edge_ids[:] = [r["id"] for r in link_rows]
         return Neo4jView(
             scope_key=scope.key,
             version=-1,
-            vertex_key=np.arange(n, dtype=np.int64),
-            vertex_ids=vertex_ids,
+            **_topology(ids, link_rows),
             vertex_type=np.zeros(n, dtype=np.int16),
-            edge_key=np.arange(m, dtype=np.int64),
-            edge_src=np.fromiter((position[r["src"]] for r in link_rows), np.int64, count=m),
-            edge_dst=np.fromiter((position[r["dst"]] for r in link_rows), np.int64, count=m),
             edge_type=np.zeros(m, dtype=np.int16),
             edge_time=np.full(m, np.nan),
             edge_confidence=np.ones(m, dtype=np.float32),
-            edge_directed=np.fromiter((bool(r["directed"]) for r in link_rows), bool, count=m),
             edge_grade=np.ones(m, dtype=np.float32),
             entity_type_names=self._entity_types,
             link_type_names=self._link_types,
-            edge_ids=edge_ids,
         )
 
     def search(
@@ -857,8 +858,8 @@ class Neo4jStore:
     # -- counts ----------------------------------------------------------------------------------
 
     def stats(self, scope: Scope) -> StoreStats:
-        _, visible = self._visible(scope)
-        view = self.view(scope)
+        version, visible = self._visible(scope)
+        view = self._view(scope, version, visible)
         names = view.entity_type_names
         counts = np.bincount(view.vertex_type.astype(np.int64), minlength=len(names))
         by_entity = {names[t]: int(c) for t, c in enumerate(counts.tolist()) if c}
