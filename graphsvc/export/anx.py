@@ -65,6 +65,9 @@ ICONS: Mapping[str, str] = {
     "Document": "Document",
     "Event": "Incident",
     "Location": "Place",
+    "IpAddress": "Computer",
+    "CryptoWallet": "Account",
+    "IdentityDocument": "Passport",
 }
 DEFAULT_ICON = "General"
 

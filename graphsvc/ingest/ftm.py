@@ -11,8 +11,14 @@ that ingestion never depends on the export layer.
 UserAccount (``service`` ``phone``/``email``, the value in ``phone``/``email`` and
 ``username``), so they stay nodes that links can reach; BankAccount, Address, Vehicle
 (``plate`` = ``registrationNumber``), Document and Event -> the FtM schema of that name;
-Location -> Address carrying the keyword ``graphsvc:Location``. FtM LegalEntity is read as an
-Organization (unless another fragment of the same id says more).
+Location -> Address carrying the keyword ``graphsvc:Location``; IpAddress -> UserAccount
+(``ipAddress`` and ``username``) carrying the keyword ``graphsvc:IpAddress`` (a foreign
+UserAccount with an ``ipAddress`` stays an account); CryptoWallet -> CryptoWallet (``address``
+= ``publicKey``, copied to ``cryptoAddress``; ``currency`` = ``currencySymbol``);
+IdentityDocument -> Passport when its ``kind`` is ``passport``, else Identification (``kind`` in
+``type``), ``expiryDate`` = ``endDate``, written without the ``holder`` FtM expects (ours is a
+link). FtM LegalEntity is read as an Organization (unless another fragment of the same id says
+more).
 
 **Links** become FtM interval entities: OWNS -> Ownership (UnknownLink when the asset is not an
 FtM Asset: an Address, a Phone, a non-company Organization), DIRECTOR_OF -> Directorship,
@@ -48,10 +54,10 @@ value, so it is refused.
 **Foreign files** (Aleph, OpenSanctions: no marking) take provenance, grading and handling
 from a source definition: the one named by the fragment's ``publisher`` when defined, else the
 ``--source`` default; the record id is the FtM id. Selectors (phones, e-mail addresses, IBANs,
-plates) are identified by their value, as always. Only the FtM properties of the mapping are
-read. Several values for a single-valued property keep the first (extra names become
-aliases); values outside a property's allowed list (an Organization ``classification`` that
-is not a graphsvc ``kind``) are dropped.
+plates, IP and crypto addresses, document numbers) are identified by their value, as always.
+Only the FtM properties of the mapping are read. Several values for a single-valued property
+keep the first (extra names become aliases); values outside a property's allowed list (an
+Organization ``classification`` that is not a graphsvc ``kind``) are dropped.
 """
 
 from __future__ import annotations
@@ -221,7 +227,8 @@ ENTITY_FORMS: tuple[EntityForm, ...] = (
     EntityForm(
         "Document",
         "Document",
-        # FtM's language is ISO 639-3 and contentHash a file's SHA-1: ours are free text
+        # FtM's language is ISO 639-3 and contentHash a file's SHA-1: ours are free text and
+        # a SHA-256; the text extraction spans point into is FtM's bodyText
         {
             "title": "title",
             "date": "date",
@@ -229,12 +236,45 @@ ENTITY_FORMS: tuple[EntityForm, ...] = (
             "kind": None,
             "hash": None,
             "reference": None,
+            "source": None,
+            "file": "fileName",
+            "mediaType": "mimeType",
+            "pages": None,
+            "ocr": None,
+            "text": "bodyText",
         },
     ),
     EntityForm(
         "Event",
         "Event",
         {"name": "name", "date": "date", "place": "location", "description": "description"},
+    ),
+    # FtM has no IP-address entity: a UserAccount holds one in ``ipAddress``; the keyword tells
+    # ours from a foreign account that merely has an IP address (which stays an account)
+    EntityForm(
+        "IpAddress",
+        "UserAccount",
+        {"address": "ipAddress", "firstSeen": None, "lastSeen": None},
+        copies={"username": "address"},
+        keyword="graphsvc:IpAddress",
+    ),
+    EntityForm(
+        "CryptoWallet",
+        "CryptoWallet",
+        {"address": "publicKey", "currency": "currencySymbol"},
+        copies={"cryptoAddress": "address"},
+    ),
+    # FtM identifications name their holder (a link here, not a property): written without
+    EntityForm(
+        "IdentityDocument",
+        "Passport",
+        {"number": "number", "country": "country", "expiryDate": "endDate"},
+        implies={"kind": "passport"},
+    ),
+    EntityForm(
+        "IdentityDocument",
+        "Identification",
+        {"number": "number", "kind": "type", "country": "country", "expiryDate": "endDate"},
     ),
 )
 

@@ -15,7 +15,7 @@ from graphsvc.export import anx
 from graphsvc.export.attributes import CANDIDATE_TYPE
 from graphsvc.export.graph import Candidate, ExportGraph, graph_of
 from graphsvc.export.purpose import Purpose
-from graphsvc.model.graph import Link, Statement
+from graphsvc.model.graph import Entity, Link, Statement
 from graphsvc.model.records import Grading
 from graphsvc.model.schema import Schema
 from tests.export.conftest import Made, Maker
@@ -440,6 +440,51 @@ def test_hidden_link_candidates_are_dashed_possible_links(
     assert item.find("Link/CardCollection") is None  # analysis, not a record
     assert item.get("SourceReference") is None and item.get("GradeOneIndex") is None
     assert float(values(item)["score"]) == pytest.approx(pair.score)
+
+
+def test_every_entity_type_has_a_standard_icon(schema: Schema) -> None:
+    """A type added to schema/ gets an i2 icon of its own, not the General fallback."""
+    assert set(anx.ICONS) == set(schema.entities)
+    assert anx.DEFAULT_ICON not in anx.ICONS.values()
+
+
+def test_text_extraction_selectors_get_their_icons(make_export: Maker, schema: Schema) -> None:
+    made = make_export(ids=("ocrteh:PER-0001",), hops=1)
+    found = [
+        Entity(
+            "ip:192.0.2.7",
+            "IpAddress",
+            "192.0.2.7",
+            (Statement("address", "192.0.2.7", None, None, derived=True),),
+        ),
+        Entity(
+            "crypto:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+            "CryptoWallet",
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+            (Statement("currency", "BTC", "s", "r"),),
+        ),
+        Entity(
+            "iddoc:12AB34567",
+            "IdentityDocument",
+            "12AB34567",
+            (
+                Statement("kind", "passport", "s", "r"),
+                Statement("expiryDate", "2031-05-06", "s", "r"),
+            ),
+        ),
+    ]
+    parsed = parse(anx.write(graph_of("selectors", found, []), made.banner, schema))
+    icons = {}
+    for entity in found:
+        style = parsed.entities[entity.id].find("End/Entity/Icon/IconStyle")
+        icons[entity.type] = parsed.entity_types[style.get("EntityTypeReference")][1]
+    assert icons == {
+        "IpAddress": "Computer",
+        "CryptoWallet": "Account",
+        "IdentityDocument": "Passport",
+    }
+    assert values(parsed.entities["crypto:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"])["currency"] == "BTC"
+    assert parsed.classes["expiryDate"] == "AttTime"
 
 
 def test_an_empty_graph_is_a_valid_chart(make_export: Maker, schema: Schema) -> None:

@@ -121,7 +121,8 @@ def test_every_name_in_the_mapping_exists_in_followthemoney_and_in_our_schema(
         for name, prop in form.properties.items():
             assert name in ours.properties, (form.type, name)
             assert prop is None or prop in ftm_schema.properties, (form.schema, prop)
-        for prop in (*form.fixed, *form.copies, "summary", "publisher", "keywords"):
+        keywords = ("keywords",) if form.keyword else ()  # FtM intervals have none
+        for prop in (*form.fixed, *form.copies, "summary", "publisher", *keywords):
             assert prop in ftm_schema.properties, (form.schema, prop)
         assert set(form.copies.values()) <= set(ours.properties)
         assert set(form.implies) <= set(ours.properties)
@@ -350,6 +351,14 @@ AWKWARD: list[dict[str, Any]] = [
          type_="MESSAGED", channel="app"),
     link("tr:1", "FR7630006000011234567890189", "org:1", type_="TRANSFERRED_TO",
          amount=1234.5, currency="EUR", reference="loyer", channel="wire", date="2024-01-05"),
+    # the selectors text extraction finds: FtM has no IP-address entity, and an identity
+    # document is a Passport only when it is one
+    entity(None, type_="IpAddress", address="2001:DB8:0:0::7", firstSeen="2024-01-02T03:04:05Z"),
+    entity(None, type_="CryptoWallet", address="BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+           currency="BTC"),
+    entity(None, type_="IdentityDocument", number="12AB 34567", kind="passport", country="FR",
+           expiryDate="2031-05-06"),
+    entity(None, type_="IdentityDocument", number="RO-123456", kind="id_card", country="RO"),
 ]  # fmt: skip
 
 
@@ -423,6 +432,35 @@ def test_the_awkward_case_chooses_the_closest_ftm_schema(awkward: Written) -> No
         x for x in awkward.lines if x["schema"] == "Associate" and x["id"] != encode_id("met:1")[0]
     )
     assert link_line["id"].startswith("gsidh-")
+
+
+def test_the_awkward_case_maps_ip_crypto_and_identity_documents(awkward: Written) -> None:
+    def line(our_id: str) -> dict[str, Any]:
+        ftm_id = encode_id(our_id)[0]
+        return next(x for x in awkward.lines if x["id"] == ftm_id)
+
+    ip = line("ip:2001:db8::7")
+    assert ip["schema"] == "UserAccount"
+    assert ip["properties"]["ipAddress"] == ["2001:db8::7"]
+    assert ip["properties"]["username"] == ["2001:db8::7"]
+    assert ip["properties"]["keywords"] == ["graphsvc:IpAddress"]
+    (payload,) = parse_markings(ip["properties"]["summary"])
+    assert isinstance(payload, dict)
+    assert payload["properties"] == {"firstSeen": "2024-01-02T03:04:05Z"}  # FtM has no place
+    wallet = line("crypto:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
+    assert wallet["schema"] == "CryptoWallet"
+    assert wallet["properties"]["publicKey"] == ["bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"]
+    assert wallet["properties"]["cryptoAddress"] == wallet["properties"]["publicKey"]
+    assert wallet["properties"]["currencySymbol"] == ["BTC"]
+    passport = line("iddoc:12AB34567")
+    assert passport["schema"] == "Passport"
+    assert passport["properties"]["number"] == ["12AB34567"]
+    assert passport["properties"]["endDate"] == ["2031-05-06"]
+    assert passport["properties"]["country"] == ["fr"]
+    assert "type" not in passport["properties"]  # the schema says it is a passport
+    card = line("iddoc:RO123456")
+    assert card["schema"] == "Identification"
+    assert card["properties"]["type"] == ["id_card"]
 
 
 def test_hidden_link_candidates_are_left_out(make_export: Maker, schema: Schema) -> None:

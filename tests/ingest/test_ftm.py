@@ -179,6 +179,44 @@ def test_a_foreign_file_is_mapped_to_our_types_with_its_source_definition(
     assert sorted(r.provenance.record for r in maria.records) == ["p-2", "p-2#2"]
 
 
+def test_foreign_wallets_and_identifications_are_selectors_and_accounts_stay_accounts(
+    store: GraphStore, tmp_path: Path, sources: tuple[Path, SourceRegistry]
+) -> None:
+    path = write_jsonl(
+        tmp_path / "wallets.ftm",
+        [
+            _e("w-1", "CryptoWallet", publicKey="BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+               currencySymbol="BTC", balance="2.5"),
+            _e("pp-1", "Passport", number="12AB 34567", country="fr", endDate="2031-05-06",
+               holder="8e3f1a"),
+            _e("id-1", "Identification", number="RO-123456", country="ro",
+               type="National identity card"),
+            # a foreign account that has an IP address is an account, not an IP address
+            _e("ua-2", "UserAccount", email="ivan@example.org", ipAddress="192.0.2.7",
+               username="ivan"),
+            _e("w-2", "CryptoWallet", publicKey="1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"),
+        ],
+    )  # fmt: skip
+    report = ingest(store, path, registry=sources[1], source="aleph-occrp")
+    assert (report.accepted, report.rejected) == (4, 1), report.problems
+    wallet = get_entity(store, "crypto:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
+    assert (wallet.type, wallet.properties["currency"]) == ("CryptoWallet", ["BTC"])
+    passport = get_entity(store, "iddoc:12AB34567")
+    assert passport.type == "IdentityDocument"
+    assert passport.properties == {
+        "number": ["12AB34567"],
+        "kind": ["passport"],  # the FtM schema says so
+        "country": ["FR"],
+        "expiryDate": ["2031-05-06"],
+    }
+    card = get_entity(store, "iddoc:RO123456")
+    assert "kind" not in card.properties  # FtM's free-text type is none of our kinds
+    assert card.properties["country"] == ["RO"]
+    assert get_entity(store, "email:ivan@example.org").type == "Email"
+    bad = only_problem(report, path, 5)  # one character off: the checksum refuses it
+    assert "not a cryptocurrency address" in bad.reason
+
+
 def test_an_unknown_schema_and_broken_json_are_reported_and_the_rest_stored(
     store: GraphStore, aleph: Path, sources: tuple[Path, SourceRegistry]
 ) -> None:

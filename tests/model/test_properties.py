@@ -113,6 +113,15 @@ ACCEPTED: dict[str, list[tuple[Any, Any]]] = {
     "iban": [("fr76 3000 6000 0112 3456 7890 189", "FR7630006000011234567890189")],
     "bic": [("bnpafrpp", "BNPAFRPP")],
     "plate": [("ab-123-cd", "AB123CD")],
+    "ip": [(" 192.0.2.7 ", "192.0.2.7"), ("2001:DB8:0:0:0:0:0:1", "2001:db8::1")],
+    "crypto": [
+        (
+            "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+        ),
+        ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+    ],
+    "iddoc": [("12ab 34567", "12AB34567")],
 }
 
 REJECTED: dict[str, list[Any]] = {
@@ -150,6 +159,9 @@ REJECTED: dict[str, list[Any]] = {
     "iban": [None, 7, "", "FR7630006000011234567890188", "FR76"],
     "bic": [None, "", "BNP", "BNPAZZPP"],
     "plate": [None, 12, "", "-", "A"],
+    "ip": [None, 3232235521, "", "192.0.2.256", "010.0.0.1", "example.org"],
+    "crypto": [None, "", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "0x123"],
+    "iddoc": [None, 123456789, "", "ABCDEFGH", "12345", "12AB3456789XYZ"],
 }
 
 

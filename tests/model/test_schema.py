@@ -77,8 +77,12 @@ def test_selector_types_and_prefixes(schema: Schema) -> None:
         "Email": ("email", "email"),
         "BankAccount": ("iban", "iban"),
         "Vehicle": ("plate", "plate"),
+        "IpAddress": ("ip", "ip"),
+        "CryptoWallet": ("crypto", "crypto"),
+        "IdentityDocument": ("iddoc", "iddoc"),
     }
     assert schema.selector_prefixes["phone"].name == "Phone"
+    assert schema.selector_prefixes["crypto"].name == "CryptoWallet"
     assert schema.entities["Phone"].selector.entity_id("+33612345678") == "phone:+33612345678"
 
 
