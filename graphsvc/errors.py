@@ -170,6 +170,23 @@ class BackendUnavailable(GraphsvcError):
     code = "BACKEND_UNAVAILABLE"
 
 
+class Conflict(GraphsvcError):
+    """What was asked contradicts what the store holds now (a merge that would lose a record,
+    undoing a correction the graph has moved on from, or one already undone); nothing was
+    changed."""
+
+    code = "CONFLICT"
+
+
+class OcrUnavailable(GraphsvcError):
+    """A document needs OCR and Tesseract (or one of its language packs) is not installed.
+
+    The message names what is missing and how to install it; ``file`` is the document.
+    """
+
+    code = "OCR_UNAVAILABLE"
+
+
 def first_problem(exc: ValidationError) -> tuple[str, str]:
     """Where (the dotted path of the field) and what pydantic found first."""
     first = exc.errors(include_url=False)[0]

@@ -1,0 +1,46 @@
+"""A mention: one span of a document's text that names something the graph can hold.
+
+Finders (selectors, names, dates) return ``Mention`` s; the span always slices the document's
+text to exactly the words found (``text == source[start:end]``), and ``value`` is the
+normalised form the graph keys on (an E.164 number, a compact IBAN, an ISO date, a name as
+written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# kinds of mention, and the entity type each becomes (dates become no entity: they date links)
+SELECTOR_KINDS: dict[str, str] = {
+    "phone": "Phone",
+    "email": "Email",
+    "iban": "BankAccount",
+    "bic": "BankAccount",  # a BIC alone names a bank, not an account: kept as a property
+    "ip": "IpAddress",
+    "crypto": "CryptoWallet",
+    "plate": "Vehicle",
+    "iddoc": "IdentityDocument",
+}
+NAME_KINDS: dict[str, str] = {
+    "person": "Person",
+    "organization": "Organization",
+    "location": "Location",
+}
+KINDS: tuple[str, ...] = (*SELECTOR_KINDS, *NAME_KINDS, "date")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    kind: str  # one of KINDS
+    start: int  # character offsets into the document's text: [start, end)
+    end: int
+    text: str  # the document's text[start:end], exactly
+    value: str  # normalised: selector value, ISO date, or the name as written
+    confidence: float  # 0..1: how sure the finder is that this is a real mention of its kind
+    extractor: (
+        str  # "<finder>/<version>", e.g. "graphsvc.selectors/1" or "spacy:fr_core_news_sm/3.8.0"
+    )
+    detail: str | None = None  # e.g. the crypto currency ("BTC"), the document kind ("passport")
+
+    def overlaps(self, other: Mention) -> bool:
+        return self.start < other.end and other.start < self.end

@@ -1,0 +1,237 @@
+"""Entity resolution: does a name read in a document name an entity the graph already holds?
+
+Each extracted name of a person, organisation or place is compared with the entities of the
+same type that the store's name search proposes, and with those this run has already created:
+
+- both names are normalised with ``fingerprints`` (accents, case, word order, company legal
+  forms) and ``normality``; ``rapidfuzz`` compares them (the better of an order-free ratio on
+  the normalised names and a plain ratio on the fingerprints); a phonetic key (``jellyfish``
+  metaphone of each word) says how many words sound alike. The score is
+  ``0.75 * text + 0.25 * sound``; a name whose words are all words of the other (``Marchand``
+  and ``Élodie Marchand``) scores at most the middle band: it may be the same, no more.
+- attributes must be compatible: a birth date read next to the name (``née le 23/09/1984``)
+  that differs from the entity's stops an automatic resolution.
+- at or above ``high`` (0.93 by default) the name resolves to the entity: the document's
+  statements are made about that entity; in ``[low, high)`` (0.80) a new entity is created and
+  a ``POSSIBLY_SAME_AS`` link carries the score and the reasons, for an analyst to merge
+  (``mergeEntities``) or leave; below, a new entity.
+
+Whom resolution may consult: only entities visible to the document's own originator at the
+document's own classification and caveats (``resolution_scope``). A document is never tied to
+an entity its originating agency could not see, so resolving cannot carry hidden knowledge
+into what the document's readers see.
+
+New entities get ids derived from the document and the name, so ingesting a document again
+creates nothing new: the second run finds the first run's entity and resolves to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import fingerprints
+import jellyfish
+import normality
+from rapidfuzz import fuzz
+
+from graphsvc.errors import InvalidConfig
+from graphsvc.model.graph import Entity
+from graphsvc.model.records import Handling
+from graphsvc.model.schema import HandlingPolicy
+from graphsvc.policy.principals import Principal
+from graphsvc.policy.scope import Scope
+from graphsvc.store.protocol import GraphStore
+
+RESOLVER = "graphsvc.resolve/1"
+CANDIDATES = 10
+_NAME_PROPERTIES = ("name", "aliases", "full")
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    high: float = 0.93
+    low: float = 0.80
+
+    @classmethod
+    def from_env(cls) -> Thresholds:
+        """``GRAPHSVC_RESOLVE_HIGH`` and ``GRAPHSVC_RESOLVE_LOW``, between 0 and 1."""
+        values: dict[str, float] = {}
+        for name, var in (("high", "GRAPHSVC_RESOLVE_HIGH"), ("low", "GRAPHSVC_RESOLVE_LOW")):
+            raw = os.environ.get(var)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                values[name] = float(raw)
+            except ValueError:
+                raise InvalidConfig(f"{var}: {raw!r} is not a number between 0 and 1") from None
+        thresholds = cls(**values)
+        if not 0 < thresholds.low <= thresholds.high <= 1:
+            raise InvalidConfig(
+                f"resolution thresholds must satisfy 0 < low <= high <= 1 "
+                f"(low {thresholds.low}, high {thresholds.high})"
+            )
+        return thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entity_id: str
+    name: str  # the entity's name that matched best
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """``entity_id`` is the entity the name's statements go to; ``resolved`` says whether it is
+    an existing one; ``possible`` lists the middle-band candidates for POSSIBLY_SAME_AS links."""
+
+    entity_id: str
+    resolved: Match | None
+    possible: tuple[Match, ...] = ()
+
+
+def name_key(name: str) -> str:
+    """The name normalised for comparison: fingerprints' form (accents, case, word order,
+    legal forms), falling back to normality's for what fingerprints empties."""
+    return fingerprints.generate(name) or normality.normalize(name) or name.strip().lower()
+
+
+def _words(name: str) -> list[str]:
+    return (normality.normalize(name) or "").split()
+
+
+def _sounds(name: str) -> set[str]:
+    return {jellyfish.metaphone(word) for word in _words(name) if len(word) > 1}
+
+
+def similarity(a: str, b: str) -> tuple[float, tuple[str, ...]]:
+    """The score of two names (0..1) and the reasons, in words."""
+    key_a, key_b = name_key(a), name_key(b)
+    if key_a == key_b:
+        return 1.0, ("same name once normalised (accents, case, word order, legal form)",)
+    plain_a, plain_b = normality.normalize(a) or "", normality.normalize(b) or ""
+    text = max(fuzz.token_sort_ratio(plain_a, plain_b), fuzz.ratio(key_a, key_b)) / 100
+    sounds_a, sounds_b = _sounds(a), _sounds(b)
+    sound = len(sounds_a & sounds_b) / len(sounds_a | sounds_b) if sounds_a | sounds_b else 0.0
+    score = 0.75 * text + 0.25 * sound
+    reasons = [
+        f"spelling {text:.2f}",
+        f"sound {len(sounds_a & sounds_b)}/{len(sounds_a | sounds_b)}",
+    ]
+    words_a, words_b = set(_words(a)), set(_words(b))
+    if words_a and words_b and (words_a < words_b or words_b < words_a):
+        score = max(score, 0.85)
+        reasons.append("every word of the shorter name is in the longer")
+    return round(min(score, 1.0), 4), tuple(reasons)
+
+
+def resolution_scope(handling: Handling, country: str | None, policy: HandlingPolicy) -> Scope:
+    """What a document's own originator may see at the document's level: the only entities
+    a name in it may be resolved to."""
+    principal = Principal(
+        id=f"resolver:{handling.originator}",
+        agency=handling.originator,
+        country=(country or "XK").upper(),
+        clearance=handling.classification,
+        caveats=frozenset(handling.caveats),
+        roles=frozenset({"analyst"}),
+    )
+    return Scope.of(principal, policy)
+
+
+@dataclass
+class Resolver:
+    """Resolves names against ``store`` and the entities created earlier in the same run."""
+
+    store: GraphStore
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    _created: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    # (type, name key) -> (entity id, name, originator) of entities this run created
+
+    def decide(
+        self,
+        scope: Scope,
+        etype: str,
+        name: str,
+        new_id: str,
+        birth_date: str | None = None,
+    ) -> Decision:
+        matches = self.matches(scope, etype, name, birth_date)
+        best = matches[0] if matches else None
+        if best is not None and best.score >= self.thresholds.high:
+            return Decision(entity_id=best.entity_id, resolved=best)
+        possible = tuple(
+            m for m in matches if m.score >= self.thresholds.low and m.entity_id != new_id
+        )
+        self._created.setdefault((etype, name_key(name)), (new_id, name, scope.principal.agency))
+        return Decision(entity_id=new_id, resolved=None, possible=possible)
+
+    def matches(
+        self, scope: Scope, etype: str, name: str, birth_date: str | None = None
+    ) -> list[Match]:
+        """Candidates of type ``etype``, best first (ties by id, so runs agree)."""
+        best: dict[str, Match] = {}
+        for entity in self._candidates(scope, etype, name):
+            match = self._compare(entity, name, birth_date)
+            if match is not None and (
+                match.entity_id not in best or match.score > best[match.entity_id].score
+            ):
+                best[match.entity_id] = match
+        created = self._created.get((etype, name_key(name)))
+        if created is not None and created[2] == scope.principal.agency:
+            best.setdefault(
+                created[0],
+                Match(
+                    created[0],
+                    created[1],
+                    1.0,
+                    ("same name as an entity read earlier in this run",),
+                ),
+            )
+        return sorted(best.values(), key=lambda m: (-m.score, m.entity_id))
+
+    def _candidates(self, scope: Scope, etype: str, name: str) -> Sequence[Entity]:
+        query = " ".join(_words(name)) or name
+        return [hit.entity for hit in self.store.search(scope, query, [etype], CANDIDATES)]
+
+    def _compare(self, entity: Entity, name: str, birth_date: str | None) -> Match | None:
+        properties = entity.properties
+        names = [str(v) for p in _NAME_PROPERTIES for v in properties.get(p, [])]
+        if not names:
+            return None
+        scored = [(similarity(name, known), known) for known in names]
+        (score, reasons), known = max(scored, key=lambda item: item[0][0])
+        births = {str(v) for v in properties.get("birthDate", [])}
+        if birth_date and births:
+            if birth_date in births:
+                reasons = (*reasons, f"same birth date {birth_date}")
+            else:
+                reasons = (
+                    *reasons,
+                    f"birth dates differ ({birth_date} / {', '.join(sorted(births))})",
+                )
+                score = min(score, self.thresholds.high - 0.01)
+        return Match(entity.id, known, score, reasons)
+
+
+def new_entity_id(etype: str, document_id: str, name: str) -> str:
+    """The id of an entity first read in a document: stable across runs."""
+    digest = hashlib.sha256(f"{document_id}\x1f{etype}\x1f{name_key(name)}".encode()).hexdigest()
+    return f"x:{etype.lower()}:{digest[:20]}"
+
+
+_BIRTH = re.compile(
+    r"^[\s,]*(?:\(|,)?\s*(?:né|née|né\(e\)|born|DOB|date of birth|născut|născută)"
+    r"(?:\s+(?:le|on|la|în|:))?\s*[:]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def birth_context(between: str) -> bool:
+    """Whether the words between a name and a date say the date is the birth date."""
+    return bool(_BIRTH.match(between))
