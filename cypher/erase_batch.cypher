@@ -3,6 +3,7 @@
 // version it cached.
 MATCH (n)
 WHERE n:Entity OR n:Record OR n:Handling OR n:SavedQuery OR n:SavedQueryDeletion
+   OR n:Resolution OR n:Redirect
 WITH n LIMIT $batch
 DETACH DELETE n
 RETURN count(*) AS erased

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from graphsvc import __version__, evaluate_cli, export_cli, query_cli
+from graphsvc import __version__, evaluate_cli, export_cli, query_cli, resolution_cli
 from graphsvc.cli_filters import add_link_filters, link_filter
 from graphsvc.config import BACKENDS, Settings
 from graphsvc.errors import (
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query_cli.add_parser(commands)
     export_cli.add_parser(commands)
+    resolution_cli.add_parser(commands)
 
     expand = reader("expand", "the neighbourhood of entities")
     expand.add_argument("ids", nargs="+", metavar="ID", help="entity ids to start from")
@@ -294,6 +295,8 @@ def run(args: argparse.Namespace) -> int:
         return query_cli.run(args, settings, schema)
     if args.command == "export":
         return export_cli.run(args, settings, schema)
+    if args.command == "entities":
+        return resolution_cli.run(args, settings, schema)
     if args.command == "db":
         return _db_init(settings, schema)
     if args.command == "migrate":
@@ -650,6 +653,8 @@ def _print_migration(report: MigrationReport, source: str, target: str) -> None:
         f"saved queries: {report.saved_versions} versions and {report.saved_deletions} "
         "deletions copied (those already in the target skipped)"
     )
+    if report.resolutions:
+        print(f"entity-resolution corrections: {report.resolutions} copied, with their redirects")
     if report.unasserted:
         counts = ", ".join(f"{name} {n}" for name, n in report.unasserted.items())
         print(

@@ -21,7 +21,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionContext
 
-from graphsvc.api import analytics, exports, queries
+from graphsvc.api import analytics, exports, queries, resolution
 from graphsvc.api.analytics import Centrality, Communities, HiddenLinks
 from graphsvc.api.assess import assess_link
 from graphsvc.api.config import Limits
@@ -91,6 +91,12 @@ class Query:
         resolver=queries.saved_query,
         description="One saved query. NOT_FOUND when it does not exist or is not shared with "
         "the caller.",
+    )
+    resolutions: list[resolution.Resolution] = strawberry.field(
+        resolver=resolution.resolutions,
+        description="Entity-resolution corrections (merges, splits, undos), newest first: the "
+        "caller's own, or everyone's for supervisors and auditors; each as the caller may see "
+        "it (those they see nothing of left out).",
     )
 
     @strawberry.field(description="The caller: identity, clearance, caveats and roles.")
@@ -392,6 +398,22 @@ class Mutation:
     delete_saved_query: queries.SavedQuery = strawberry.field(
         resolver=queries.delete_saved_query,
         description="Delete one of the caller's saved queries (admins: any they can see).",
+    )
+    merge_entities: resolution.Resolution = strawberry.field(
+        resolver=resolution.merge_entities,
+        description="Correct resolution: these entities are one. Every record of the others, "
+        "and every link end on them, moves to `into`, each record keeping its source, "
+        "provenance, grading and handling; re-ingestion respects it. Audited; undoable.",
+    )
+    split_entity: resolution.Resolution = strawberry.field(
+        resolver=resolution.split_entity,
+        description="Correct resolution: this entity is two. The records and link ends named "
+        "move to a new entity of the same type; re-ingestion respects it. Audited; undoable.",
+    )
+    undo_resolution: resolution.Resolution = strawberry.field(
+        resolver=resolution.undo_resolution,
+        description="Undo a merge or split (its author, or a supervisor): everything it moved "
+        "goes back, when the graph still holds it where it put it (CONFLICT otherwise).",
     )
 
 

@@ -4,13 +4,16 @@
 link, with every field the writer stored) and writes it through the target's
 ``GraphStore.write`` in batches, so the target checks each unit as it checks ingestion and
 refuses what conflicts with what it already holds; every refusal is reported with its reason,
-none is dropped silently. Saved queries follow, version by version, with their deletions.
+none is dropped silently. Saved queries follow, version by version, with their deletions, and
+then the entity-resolution corrections (merges, splits, undos) with their redirects, so that
+re-ingesting into the target respects them too (the copied records and links already carry
+what the corrections moved).
 Writes are idempotent and saved-query versions the target already has are skipped, so running
 a migration again resumes or confirms it and changes nothing.
 
 At the end the counts of both stores (``totals()``: entities, links, records, by type, source,
-classification and handling code) and the saved queries are compared; the report lists every
-difference, and a migration is *verified* when there is none.
+classification and handling code), the saved queries and the corrections are compared; the
+report lists every difference, and a migration is *verified* when there is none.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from graphsvc.model.records import EntityAssertion
 from graphsvc.store.embedded import EmbeddedStore
 from graphsvc.store.embedded.dump import StoreDump
 from graphsvc.store.protocol import GraphStore, SavedQueryRow, Unit
+from graphsvc.store.resolution import ResolutionRow
 
 DEFAULT_BATCH = 5000
 REFUSALS_KEPT = 1000
@@ -62,6 +66,7 @@ class MigrationReport:
     schema_ensured: list[str] = field(default_factory=list)
     saved_versions: int = 0  # saved-query versions copied (not those already there)
     saved_deletions: int = 0  # saved-query deletions copied
+    resolutions: int = 0  # corrections copied (not those already there)
     unasserted: dict[str, int] = field(default_factory=dict)  # entities no unit carries
     differences: list[str] = field(default_factory=list)
 
@@ -90,9 +95,9 @@ def migrate(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
 ) -> MigrationReport:
-    """Copy every entity record, link and saved query of ``source`` into ``target``, then
-    compare the two. ``progress`` is called with the report so far once before the first
-    write (``units`` 0, ``total`` known) and after every batch."""
+    """Copy every entity record, link, saved query and correction of ``source`` into
+    ``target``, then compare the two. ``progress`` is called with the report so far once
+    before the first write (``units`` 0, ``total`` known) and after every batch."""
     if batch_size < 1:
         raise InvalidInput("must be at least 1", field="--batch-size")
     if isinstance(target, EmbeddedStore) and target.path.resolve() == source.path.resolve():
@@ -115,10 +120,31 @@ def migrate(
             _write(target, batch, report, progress)
     source_rows = source.saved_query_rows()
     copy_saved_queries(source_rows, target, report)
-    report.differences = compare_totals(
-        expected(source.totals(), report.unasserted), target.totals()
-    ) + compare_saved_queries(source_rows, target.saved_query_rows())
+    corrections = source.resolution_rows()
+    for row in corrections:  # oldest first: the target numbers them in the same order
+        report.resolutions += target.import_resolution(row)
+    report.differences = (
+        compare_totals(expected(source.totals(), report.unasserted), target.totals())
+        + compare_saved_queries(source_rows, target.saved_query_rows())
+        + compare_resolutions(corrections, target.resolution_rows())
+    )
     return report
+
+
+def compare_resolutions(
+    source_rows: Sequence[ResolutionRow], target_rows: Sequence[ResolutionRow]
+) -> list[str]:
+    """Every correction of the source the target does not hold identically (its number in
+    each store aside)."""
+    held = {row.id: replace(row, seq=0) for row in target_rows}
+    differences = []
+    for row in source_rows:
+        there = held.get(row.id)
+        if there is None:
+            differences.append(f"correction {row.id} ({row.kind}) missing")
+        elif there != replace(row, seq=0):
+            differences.append(f"correction {row.id} ({row.kind}) differs")
+    return differences
 
 
 def _write(

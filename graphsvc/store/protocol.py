@@ -7,6 +7,13 @@ scope, never the raw graph.
 
 Saved queries (analysts' named DSL queries) are kept by the store too, but unscoped: the store
 keeps their versions and ``graphsvc.query.saved`` applies the sharing rules.
+
+Entity-resolution corrections (merging entities, splitting one, undoing either: see
+``graphsvc.store.resolution``) are writes made in a caller's scope: the caller must see every
+entity and every record or link they name, and gets back only what they may see of the
+correction. The store keeps each correction and the redirects that make its writes respect
+it on re-ingestion; who may read or undo a correction (its author, supervisors, auditors) is
+decided above the store.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from graphsvc.model.properties import epoch_seconds, parse_datetime
 from graphsvc.model.records import EntityAssertion, LinkAssertion
 from graphsvc.model.schema import Schema
 from graphsvc.policy.scope import Scope
+from graphsvc.store.resolution import RecordRef, Resolution, ResolutionRow
 from graphsvc.store.view import ScopedView
 
 Assertion = EntityAssertion | LinkAssertion
@@ -269,6 +277,77 @@ class GraphStore(Protocol):
     def mark_saved_query_deleted(self, owner: str, name: str, at: str) -> None:
         """Mark every version of (``owner``, ``name``) deleted at ``at`` (kept, not erased);
         ``StoreError`` when there is no such query. The data version is not changed."""
+        ...
+
+    # -- entity-resolution corrections (scoped writes; see graphsvc.store.resolution) ------------
+
+    def merge_entities(
+        self, scope: Scope, ids: Sequence[str], into: str | None, *, by: str, reason: str
+    ) -> Resolution:
+        """Merge the entities ``ids`` into ``into`` (default: the first): every entity record
+        of the others, and every link end on them, is re-pointed to it, records of every
+        handling included; their ids then redirect to ``into`` on every later write.
+
+        The scope must see every entity named (``NotFound`` otherwise, as for one that does
+        not exist); they must be of one type and not selectors (``InvalidInput``); ``Conflict``
+        when two of them hold a record of the same source and record id. Raises the data
+        version. Returns the correction as ``scope`` sees it.
+        """
+        ...
+
+    def split_entity(
+        self,
+        scope: Scope,
+        entity_id: str,
+        records: Sequence[RecordRef],
+        links: Sequence[str],
+        new_id: str | None,
+        *,
+        by: str,
+        reason: str,
+    ) -> Resolution:
+        """Move the entity records ``records`` of ``entity_id`` and the ends on it of the links
+        ``links`` to a new entity of its type, ``new_id`` or one named after the moves. Every
+        record and link named must be visible to the scope (``NotFound``), at least one of the
+        records it sees must stay; ``new_id`` must not be an entity id already
+        (``InvalidInput``). Later writes of the moved records and link ends go to the new
+        entity."""
+        ...
+
+    def undo_resolution(
+        self, scope: Scope, resolution_id: str, *, by: str, reason: str
+    ) -> Resolution:
+        """Put back everything correction ``resolution_id`` moved and drop its redirects, as a
+        new ``undo`` correction. ``NotFound`` when the scope sees nothing of it; ``Conflict``
+        when it was undone already or the graph no longer holds what it moved where it put it
+        (nothing is changed then)."""
+        ...
+
+    def resolutions(
+        self,
+        scope: Scope,
+        entity_id: str | None = None,
+        by: str | None = None,
+        limit: int = 100,
+    ) -> list[Resolution]:
+        """Corrections, newest first, as ``scope`` sees them (those it sees nothing of left
+        out): only those naming ``entity_id`` and/or made by principal ``by`` when given."""
+        ...
+
+    def get_resolution(self, scope: Scope, resolution_id: str) -> Resolution | None:
+        """One correction as ``scope`` sees it; None when it sees nothing of it."""
+        ...
+
+    def resolution_rows(self) -> list[ResolutionRow]:
+        """Every correction, whatever its handling, oldest first: for the operator who holds
+        the store (``graphsvc migrate``), never for an API caller."""
+        ...
+
+    def import_resolution(self, row: ResolutionRow) -> bool:
+        """Keep a correction made in another store (``graphsvc migrate``), with its redirects
+        when it is not undone, after the corrections already held; its moves are not applied
+        (the copied records and links already carry them). False when its id is held
+        already."""
         ...
 
     def ping(self) -> None:

@@ -18,6 +18,14 @@ Tables:
 - ``saved_queries``: every version of every saved DSL query, keyed by (owner, name, version);
   ``saved_query_deletions``: the (owner, name) deleted since their last version, and when.
   They are not graph data: writing them leaves the data version alone.
+- ``resolutions``: every entity-resolution correction (merge, split, undo), in order (``seq``),
+  with what it moved as JSON; ``redirects``: the redirects of the corrections in force, which
+  the writer applies to every assertion (``graphsvc.store.resolution``). ``meta`` counts the
+  corrections (``corrections``), so a writer reloads the redirects only when they changed.
+
+Layout 2 is layout 1 with the correction tables: a layout-1 file gains them (and becomes layout
+2) when it is opened, and a graphsvc that knows only layout 1 refuses the file instead of
+writing past the corrections.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from pathlib import Path
 
 from graphsvc.errors import StoreError
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+UPGRADABLE = (1,)  # older layouts brought up to date on opening
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -105,7 +114,7 @@ CREATE INDEX IF NOT EXISTS links_gen ON links (gen);
 CREATE VIRTUAL TABLE IF NOT EXISTS name_index
     USING fts5(name, tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS name_vocab USING fts5vocab(name_index, 'row');
-INSERT OR IGNORE INTO meta (key, value) VALUES ('layout', '1'), ('version', '0');
+INSERT OR IGNORE INTO meta (key, value) VALUES ('layout', '2'), ('version', '0');
 """
 
 
@@ -127,9 +136,14 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         if create:
             conn.executescript(DDL)
         layout = conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
-        if layout is not None and int(layout[0]) == LAYOUT_VERSION:
+        if layout is not None and int(layout[0]) in (LAYOUT_VERSION, *UPGRADABLE):
             _add_columns(conn)
             _add_tables(conn)
+            if int(layout[0]) != LAYOUT_VERSION:
+                conn.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'layout'", (str(LAYOUT_VERSION),)
+                )
+                layout = (str(LAYOUT_VERSION),)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open the store: {exc}", file=str(path)) from None
     if layout is None or int(layout[0]) != LAYOUT_VERSION:
@@ -152,8 +166,9 @@ def _add_columns(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
-# Tables added to layout 1 after its first release: (name, statement). A new table changes no
-# existing row, so older files gain it on opening; files created now get it the same way.
+# Tables added after the first release of layout 1: (name, statement). A new table changes no
+# existing row, so older files gain it on opening; files created now get it the same way. The
+# correction tables (resolutions, redirects) make layout 2.
 ADDED_TABLES = (
     (
         "saved_queries",
@@ -183,6 +198,42 @@ ADDED_TABLES = (
     deleted_at TEXT NOT NULL,
     PRIMARY KEY (owner, name)
 )""",
+    ),
+    (
+        "resolutions",
+        """CREATE TABLE IF NOT EXISTS resolutions (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('merge', 'split', 'undo')),
+    by_principal TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    target TEXT NOT NULL,
+    entities TEXT NOT NULL,
+    moves TEXT NOT NULL,
+    redirects TEXT NOT NULL,
+    undoes TEXT,
+    undone_by TEXT
+)""",
+    ),
+    (
+        "redirects",
+        """CREATE TABLE IF NOT EXISTS redirects (
+    seq INTEGER NOT NULL,
+    resolution TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('entity', 'record', 'link')),
+    entity TEXT NOT NULL,
+    source TEXT,
+    record TEXT,
+    link TEXT,
+    link_end TEXT CHECK (link_end IN ('from', 'to')),
+    target TEXT NOT NULL
+)""",
+    ),
+    (
+        "redirects_resolution",
+        "CREATE INDEX IF NOT EXISTS redirects_resolution ON redirects (resolution)",
     ),
 )
 

@@ -95,8 +95,10 @@ class StoreDump:
     def unasserted_entities(self) -> dict[str, int]:
         """Entities, by type, that no entity record asserts and no link touches.
 
-        The store keeps such an entity when a link was re-ingested with other ends; no unit
-        carries it, so it is not copied, and counts of entities differ by exactly these.
+        The store keeps such an entity when a link was re-ingested with other ends, or when an
+        entity-resolution correction moved everything away from it (an entity merged into
+        another, a split undone); no unit carries it, so it is not copied, and counts of
+        entities differ by exactly these.
         """
         return {str(name): int(n) for name, n in self.conn.execute(_UNASSERTED)}
 

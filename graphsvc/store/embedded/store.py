@@ -12,19 +12,21 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from graphsvc.errors import InvalidInput, StoreError
+from graphsvc.errors import InvalidInput, NotFound, StoreError
 from graphsvc.model.graph import Entity, Link, SearchHit, StoreStats, Subgraph
 from graphsvc.model.graph import Path as GraphPath
 from graphsvc.model.schema import Schema
 from graphsvc.policy.scope import Scope
 from graphsvc.store import traverse
+from graphsvc.store.embedded import corrections
+from graphsvc.store.embedded.corrections import Corrections
 from graphsvc.store.embedded.ddl import connect
 from graphsvc.store.embedded.index import GraphIndex
 from graphsvc.store.embedded.reader import LINK_SELECT, Reader
@@ -33,6 +35,21 @@ from graphsvc.store.embedded.search import NameSearch
 from graphsvc.store.embedded.writer import Writer, json_list, json_path
 from graphsvc.store.protocol import OPEN, LinkFilter, Rejection, SavedQueryRow, Unit, at_least
 from graphsvc.store.records import selector_candidates, store_stats
+from graphsvc.store.resolution import (
+    Holdings,
+    Plan,
+    RecordRef,
+    Resolution,
+    ResolutionRow,
+    involved,
+    matching,
+    merge_ids,
+    plan_merge,
+    plan_split,
+    plan_undo,
+    scoped,
+    undo_entities,
+)
 from graphsvc.store.view import IntArray, ScopedView, find_sorted
 
 
@@ -52,6 +69,7 @@ class EmbeddedStore:
         self._conn = connect(self.path, create=create)
         self._writer = Writer(self._conn, self.schema)
         self._saved = SavedQueryStore(self._conn)
+        self._corrections = Corrections(self._conn)
         self._write_lock = threading.Lock()
         self._state_lock = threading.RLock()
         self._local = threading.local()
@@ -111,6 +129,117 @@ class EmbeddedStore:
     def mark_saved_query_deleted(self, owner: str, name: str, at: str) -> None:
         with self._write_lock:
             self._saved.mark_deleted(owner, name, at)
+
+    # -- entity-resolution corrections (graphsvc.store.resolution holds the rules) ---------------
+
+    def merge_entities(
+        self, scope: Scope, ids: Sequence[str], into: str | None, *, by: str, reason: str
+    ) -> Resolution:
+        self._visible_hids(scope)  # the scope's policy is the store's
+        ordered, target = merge_ids(ids, into)
+
+        def plan(c: Corrections) -> tuple[Plan, Holdings]:
+            held = c.holdings(ordered)
+            return plan_merge(self.schema, scope, held, ordered, target, by=by, reason=reason), held
+
+        return self._seen(scope, self._correct(plan))
+
+    def split_entity(
+        self,
+        scope: Scope,
+        entity_id: str,
+        records: Sequence[RecordRef],
+        links: Sequence[str],
+        new_id: str | None,
+        *,
+        by: str,
+        reason: str,
+    ) -> Resolution:
+        self._visible_hids(scope)
+
+        def plan(c: Corrections) -> tuple[Plan, Holdings]:
+            held = c.holdings([entity_id], list(links))
+            made = plan_split(
+                self.schema,
+                scope,
+                held,
+                entity_id,
+                records,
+                links,
+                new_id,
+                c.exists,
+                by=by,
+                reason=reason,
+            )
+            return made, held
+
+        return self._seen(scope, self._correct(plan))
+
+    def undo_resolution(
+        self, scope: Scope, resolution_id: str, *, by: str, reason: str
+    ) -> Resolution:
+        self._visible_hids(scope)
+
+        def plan(c: Corrections) -> tuple[Plan, Holdings]:
+            row = c.row(resolution_id)
+            if row is None:
+                raise NotFound(f"no correction {resolution_id!r}", field="id")
+            entity_ids, link_ids = undo_entities(row)
+            held = c.holdings(entity_ids, link_ids)
+            seen = {e for e in entity_ids if held.visible(scope, e)}
+            if scoped(row, scope, seen) is None:
+                raise NotFound(f"no correction {resolution_id!r}", field="id")
+            return plan_undo(scope, held, row, by=by, reason=reason), held
+
+        return self._seen(scope, self._correct(plan))
+
+    def _correct(self, plan: Callable[[Corrections], tuple[Plan, Holdings]]) -> ResolutionRow:
+        """Make the plan and apply it in one write transaction; the correction as stored."""
+
+        def work() -> ResolutionRow:
+            made, held = plan(self._corrections)
+            return self._corrections.apply(made, held)
+
+        with self._write_lock:
+            return self._corrections.transaction(work)
+
+    def _seen(self, scope: Scope, row: ResolutionRow) -> Resolution:
+        found = scoped(row, scope, self._visible_entities(scope, involved(row)))
+        if found is None:  # the caller saw what they named: never expected
+            raise NotFound(f"no correction {row.id!r}", field="id")
+        return found
+
+    def _visible_entities(self, scope: Scope, entity_ids: Sequence[str]) -> set[str]:
+        _, visible = self._visible_hids(scope)
+        conn = self._read_conn()
+        eids = self._eids(conn, list(dict.fromkeys(entity_ids)))
+        shown = self._reader.visible_eids(conn, list(eids.values()), visible)
+        return {entity_id for entity_id, eid in eids.items() if eid in shown}
+
+    def resolutions(
+        self,
+        scope: Scope,
+        entity_id: str | None = None,
+        by: str | None = None,
+        limit: int = 100,
+    ) -> list[Resolution]:
+        at_least(limit=(limit, 0))
+        found = corrections.rows(self._read_conn(), entity_id=entity_id, by=by)
+        ids = [e for row in found for e in involved(row)]
+        return matching(found, scope, self._visible_entities(scope, ids), entity_id, limit)
+
+    def get_resolution(self, scope: Scope, resolution_id: str) -> Resolution | None:
+        found = corrections.rows(self._read_conn(), resolution_id=resolution_id)
+        if not found:
+            return None
+        return scoped(found[0], scope, self._visible_entities(scope, involved(found[0])))
+
+    def resolution_rows(self) -> list[ResolutionRow]:
+        return corrections.rows(self._read_conn(), newest_first=False)
+
+    def import_resolution(self, row: ResolutionRow) -> bool:
+        with self._write_lock:
+            return self._corrections.transaction(lambda: self._corrections.import_row(row))
 
     # -- scope plumbing --------------------------------------------------------------------------
 

@@ -7,6 +7,10 @@ one source. A unit that fails is refused whole and reported; the others are stor
 
 Upserts compare the stored row with the new one and only write when something differs, so
 re-ingesting the same records changes nothing, not even the data version.
+
+Entity-resolution corrections leave redirects (``graphsvc.store.resolution``): every unit is
+sent through them before it is checked and written, so re-ingesting a source does not bring
+back an entity merged away, nor put a record or link end split off back where it was.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from graphsvc.model.records import EntityAssertion, Handling, LinkAssertion, Pro
 from graphsvc.model.schema import Schema
 from graphsvc.store.protocol import Rejection, Unit
 from graphsvc.store.records import NAMES_PER_RECORD, canonical_json, name_values, unit_problem
+from graphsvc.store.resolution import Redirect, Redirects
 
 _ENTITY_CACHE_MAX = 2_000_000
 
@@ -109,6 +114,37 @@ class Writer:
         self.handling_ids: dict[Handling, int] = {}
         self.entities: dict[str, tuple[int, int]] = {}  # id -> (eid, tid), committed rows only
         self._types_ready = False
+        self._redirects = Redirects()
+        self._corrections = 0  # the corrections count the redirects were read at
+
+    def redirects(self) -> Redirects:
+        """The redirects in force, read again when a correction was made since (by any
+        process)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'corrections'").fetchone()
+        count = int(row[0]) if row is not None else 0
+        if count != self._corrections:
+            found = self.conn.execute(
+                "SELECT seq, kind, entity, source, record, link, link_end, target FROM redirects"
+            )
+            self._redirects = Redirects.of(
+                (
+                    int(seq),
+                    Redirect.of(
+                        {
+                            "kind": kind,
+                            "entity": entity,
+                            "source": source,
+                            "record": record,
+                            "link": link,
+                            "end": end,
+                            "target": target,
+                        }
+                    ),
+                )
+                for seq, kind, entity, source, record, link, end, target in found
+            )
+            self._corrections = count
+        return self._redirects
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -161,6 +197,9 @@ class Writer:
     ) -> tuple[list[Rejection], dict[str, tuple[int, int]], dict[Handling, int]]:
         conn = self.conn
         self._ensure_types()
+        redirects = self.redirects()
+        if redirects:
+            units = [redirects.unit(unit) for unit in units]
         version = int(conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
         gen = version + 1
         changes_before = conn.total_changes

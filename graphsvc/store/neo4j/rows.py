@@ -85,6 +85,49 @@ def record_key(entity_id: str, source: str, record: str) -> str:
     return canonical_json([entity_id, source, record])
 
 
+# The properties ``record_row`` gives a record node (besides ``digest``), in its order.
+RECORD_FIELDS = (
+    "key",
+    "entity",
+    "entity_type",
+    "hkey",
+    "classification",
+    "releasable_to",
+    "caveats",
+    "code",
+    "originator",
+    "retain_until",
+    "source",
+    "record",
+    "method",
+    "ingested_at",
+    "observed_at",
+    "confidence",
+    "document",
+    "span_start",
+    "span_end",
+    "extractor",
+    "note",
+    "grade_source",
+    "grade_info",
+    "properties",
+    "names",
+    "names_text",
+    "terms",
+)
+
+
+def moved_record(stored: dict[str, Any], entity_id: str) -> dict[str, Any]:
+    """The properties of a stored record node re-pointed to ``entity_id`` by a correction: the
+    same values under the record's key for that entity, with the digest ``record_row`` gives
+    the same record asserted about it (so re-ingesting it there changes nothing). Properties
+    Neo4j dropped for being null come back as null."""
+    fields = {name: stored.get(name) for name in RECORD_FIELDS}
+    fields["key"] = record_key(entity_id, str(stored["source"]), str(stored["record"]))
+    fields["entity"] = entity_id
+    return _with_digest(fields)
+
+
 def record_row(schema: Schema, a: EntityAssertion) -> dict[str, Any]:
     """The row ``upsert_records.cypher`` takes for one entity record."""
     names = name_values(schema, a)

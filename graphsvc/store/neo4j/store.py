@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from graphsvc import __version__
 from graphsvc.config import Neo4jSettings
-from graphsvc.errors import BackendUnavailable, InvalidConfig, InvalidInput, StoreError
+from graphsvc.errors import BackendUnavailable, InvalidConfig, InvalidInput, NotFound, StoreError
 from graphsvc.model.graph import Entity, Link, SearchHit, StoreStats, Subgraph
 from graphsvc.model.graph import Path as GraphPath
 from graphsvc.model.records import EntityAssertion, Handling
@@ -39,6 +39,7 @@ from graphsvc.policy.scope import Scope
 from graphsvc.store import traverse
 from graphsvc.store.name_rules import CANDIDATES_MAX
 from graphsvc.store.neo4j import rows
+from graphsvc.store.neo4j.corrections import Neo4jCorrections
 from graphsvc.store.neo4j.cypher import CypherQueries, Transaction
 from graphsvc.store.neo4j.search import Vocabulary, lucene_query, score_names, widen
 from graphsvc.store.neo4j.view import Neo4jView
@@ -49,6 +50,21 @@ from graphsvc.store.records import (
     selector_candidates,
     store_stats,
     unit_problem,
+)
+from graphsvc.store.resolution import (
+    Holdings,
+    Plan,
+    RecordRef,
+    Resolution,
+    ResolutionRow,
+    involved,
+    matching,
+    merge_ids,
+    plan_merge,
+    plan_split,
+    plan_undo,
+    scoped,
+    undo_entities,
 )
 from graphsvc.store.view import ScopedView
 
@@ -115,6 +131,7 @@ class Neo4jStore:
         self.schema = schema if schema is not None else Schema.load()
         self.name = settings.name
         self._q = queries or CypherQueries()
+        self._corrections = Neo4jCorrections(self._q)
         self._errors = errors
         try:
             driver = neo4j.GraphDatabase.driver(
@@ -291,6 +308,9 @@ class Neo4jStore:
     def _write_units(self, tx: Transaction, units: Sequence[Unit]) -> list[Rejection]:
         q = self._q
         q.fetch(tx, "lock_writes")  # one writer at a time, from its checks to its commit
+        redirects = self._corrections.redirects(tx)  # corrections win over re-ingestion
+        if redirects:
+            units = [redirects.unit(unit) for unit in units]
         entity_ids: set[str] = set()
         link_ids: set[str] = set()
         for unit in units:
@@ -403,6 +423,122 @@ class Neo4jStore:
 
         self._require_schema()
         self._write(mark)
+
+    # -- entity-resolution corrections (graphsvc.store.resolution holds the rules) ---------------
+
+    def merge_entities(
+        self, scope: Scope, ids: Sequence[str], into: str | None, *, by: str, reason: str
+    ) -> Resolution:
+        self._visible(scope)  # the scope's policy is the store's
+        ordered, target = merge_ids(ids, into)
+
+        def plan(tx: Transaction) -> tuple[Plan, Holdings]:
+            held = self._corrections.holdings(tx, ordered)
+            return plan_merge(self.schema, scope, held, ordered, target, by=by, reason=reason), held
+
+        return self._seen(scope, self._correct(plan))
+
+    def split_entity(
+        self,
+        scope: Scope,
+        entity_id: str,
+        records: Sequence[RecordRef],
+        links: Sequence[str],
+        new_id: str | None,
+        *,
+        by: str,
+        reason: str,
+    ) -> Resolution:
+        self._visible(scope)
+
+        def plan(tx: Transaction) -> tuple[Plan, Holdings]:
+            held = self._corrections.holdings(tx, [entity_id], list(links))
+            made = plan_split(
+                self.schema,
+                scope,
+                held,
+                entity_id,
+                records,
+                links,
+                new_id,
+                lambda candidate: self._corrections.exists(tx, candidate),
+                by=by,
+                reason=reason,
+            )
+            return made, held
+
+        return self._seen(scope, self._correct(plan))
+
+    def undo_resolution(
+        self, scope: Scope, resolution_id: str, *, by: str, reason: str
+    ) -> Resolution:
+        self._visible(scope)
+
+        def plan(tx: Transaction) -> tuple[Plan, Holdings]:
+            found = self._corrections.rows(tx, resolution_id=resolution_id)
+            if not found:
+                raise NotFound(f"no correction {resolution_id!r}", field="id")
+            row = found[0]
+            entity_ids, link_ids = undo_entities(row)
+            held = self._corrections.holdings(tx, entity_ids, link_ids)
+            seen = {e for e in entity_ids if held.visible(scope, e)}
+            if scoped(row, scope, seen) is None:
+                raise NotFound(f"no correction {resolution_id!r}", field="id")
+            return plan_undo(scope, held, row, by=by, reason=reason), held
+
+        return self._seen(scope, self._correct(plan))
+
+    def _correct(self, plan: Callable[[Transaction], tuple[Plan, Holdings]]) -> ResolutionRow:
+        """Make the plan and apply it in one write transaction; the correction as stored."""
+        self._require_schema()
+
+        def work(tx: Transaction) -> ResolutionRow:
+            self._q.fetch(tx, "lock_writes")
+            made, held = plan(tx)
+            return self._corrections.apply(tx, made, held)
+
+        return self._write(work)
+
+    def _seen(self, scope: Scope, row: ResolutionRow) -> Resolution:
+        found = scoped(row, scope, self._visible_entities(scope, involved(row)))
+        if found is None:  # the caller saw what they named: never expected
+            raise NotFound(f"no correction {row.id!r}", field="id")
+        return found
+
+    def _visible_entities(self, scope: Scope, entity_ids: Sequence[str]) -> set[str]:
+        _, visible = self._visible(scope)
+        return self._read(lambda tx: self._visible_ids(tx, entity_ids, visible))
+
+    def resolutions(
+        self,
+        scope: Scope,
+        entity_id: str | None = None,
+        by: str | None = None,
+        limit: int = 100,
+    ) -> list[Resolution]:
+        at_least(limit=(limit, 0))
+        found = self._read(lambda tx: self._corrections.rows(tx, entity_id=entity_id, by=by))
+        ids = [e for row in found for e in involved(row)]
+        return matching(found, scope, self._visible_entities(scope, ids), entity_id, limit)
+
+    def get_resolution(self, scope: Scope, resolution_id: str) -> Resolution | None:
+        found = self._read(lambda tx: self._corrections.rows(tx, resolution_id=resolution_id))
+        if not found:
+            return None
+        return scoped(found[0], scope, self._visible_entities(scope, involved(found[0])))
+
+    def resolution_rows(self) -> list[ResolutionRow]:
+        found = self._read(lambda tx: self._corrections.rows(tx))
+        return found[::-1]
+
+    def import_resolution(self, row: ResolutionRow) -> bool:
+        self._require_schema()
+
+        def work(tx: Transaction) -> bool:
+            self._q.fetch(tx, "lock_writes")
+            return self._corrections.import_row(tx, row)
+
+        return self._write(work)
 
     # -- scope plumbing --------------------------------------------------------------------------
 
