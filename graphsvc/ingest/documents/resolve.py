@@ -16,10 +16,10 @@ same type that the store's name search proposes, and with those this run has alr
   a ``POSSIBLY_SAME_AS`` link carries the score and the reasons, for an analyst to merge
   (``mergeEntities``) or leave; below, a new entity.
 
-Whom resolution may consult: only entities visible to the document's own originator at the
-document's own classification and caveats (``resolution_scope``). A document is never tied to
-an entity its originating agency could not see, so resolving cannot carry hidden knowledge
-into what the document's readers see.
+Whom resolution may consult: only entities every reader of the document may see
+(``graphsvc.policy.scope.ReadersScope``): the links that tie a name to an entity carry the
+document's handling, so resolving must not carry knowledge hidden from some of the document's
+readers into what they read.
 
 New entities get ids derived from the document and the name, so ingesting a document again
 creates nothing new: the second run finds the first run's entity and resolves to it.
@@ -40,9 +40,6 @@ from rapidfuzz import fuzz
 
 from graphsvc.errors import InvalidConfig
 from graphsvc.model.graph import Entity
-from graphsvc.model.records import Handling
-from graphsvc.model.schema import HandlingPolicy
-from graphsvc.policy.principals import Principal
 from graphsvc.policy.scope import Scope
 from graphsvc.store.protocol import GraphStore
 
@@ -130,28 +127,12 @@ def similarity(a: str, b: str) -> tuple[float, tuple[str, ...]]:
     return round(min(score, 1.0), 4), tuple(reasons)
 
 
-def resolution_scope(handling: Handling, country: str | None, policy: HandlingPolicy) -> Scope:
-    """What a document's own originator may see at the document's level: the only entities
-    a name in it may be resolved to."""
-    principal = Principal(
-        id=f"resolver:{handling.originator}",
-        agency=handling.originator,
-        country=(country or "XK").upper(),
-        clearance=handling.classification,
-        caveats=frozenset(handling.caveats),
-        roles=frozenset({"analyst"}),
-    )
-    return Scope.of(principal, policy)
-
-
 @dataclass
 class Resolver:
-    """Resolves names against ``store`` and the entities created earlier in the same run."""
+    """Resolves names against the entities ``store`` holds that ``scope`` lets it consult."""
 
     store: GraphStore
     thresholds: Thresholds = field(default_factory=Thresholds)
-    _created: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
-    # (type, name key) -> (entity id, name, originator) of entities this run created
 
     def decide(
         self,
@@ -161,14 +142,18 @@ class Resolver:
         new_id: str,
         birth_date: str | None = None,
     ) -> Decision:
+        """Where the statements about ``name`` go: the best match at or above ``high``, else
+        ``new_id`` (with the matches in the middle band as ``possible``). ``new_id`` itself,
+        found again when the document is read again, wins ties, so a second run decides as
+        the first did."""
         matches = self.matches(scope, etype, name, birth_date)
-        best = matches[0] if matches else None
-        if best is not None and best.score >= self.thresholds.high:
+        above = [m for m in matches if m.score >= self.thresholds.high]
+        if above:
+            best = next((m for m in above if m.entity_id == new_id), above[0])
             return Decision(entity_id=best.entity_id, resolved=best)
         possible = tuple(
             m for m in matches if m.score >= self.thresholds.low and m.entity_id != new_id
         )
-        self._created.setdefault((etype, name_key(name)), (new_id, name, scope.principal.agency))
         return Decision(entity_id=new_id, resolved=None, possible=possible)
 
     def matches(
@@ -182,17 +167,6 @@ class Resolver:
                 match.entity_id not in best or match.score > best[match.entity_id].score
             ):
                 best[match.entity_id] = match
-        created = self._created.get((etype, name_key(name)))
-        if created is not None and created[2] == scope.principal.agency:
-            best.setdefault(
-                created[0],
-                Match(
-                    created[0],
-                    created[1],
-                    1.0,
-                    ("same name as an entity read earlier in this run",),
-                ),
-            )
         return sorted(best.values(), key=lambda m: (-m.score, m.entity_id))
 
     def _candidates(self, scope: Scope, etype: str, name: str) -> Sequence[Entity]:

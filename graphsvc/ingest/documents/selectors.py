@@ -7,7 +7,12 @@ is not a mention. What is found and how:
 
 - **phones**: ``phonenumbers.PhoneNumberMatcher`` at ``Leniency.VALID``, national numbers read
   in the source's ``region`` (``+country`` numbers are found whatever the region; without a
-  region only they are). It already leaves dates, amounts and long digit runs alone.
+  region only they are). It already leaves dates, amounts and long digit runs alone. A number
+  of a possible length that the numbering plan does not list (a range allocated after the
+  metadata, the UK's 07700 900xxx reserved for fiction) is taken at ``Leniency.POSSIBLE`` only
+  after a word naming a phone within ``PHONE_BEFORE`` characters (tél, portable, mobile, phone,
+  landline, WhatsApp, joint au...; not "numéro" or "number", which precede references too),
+  with a lower confidence.
 - **e-mail addresses**: ``local@domain.tld``; the span stops before trailing punctuation.
 - **IBANs**: two letters, two digits, then letters and digits in groups separated by single
   spaces or written compact; the longest run of groups schwifty validates (country format and
@@ -29,7 +34,8 @@ is not a mention. What is found and how:
   *context word* within ``PLATE_BEFORE`` characters before it or ``PLATE_AFTER`` after it
   (plaque, immatriculé(e), immatriculation, véhicule, voiture, plate, registration, vehicle,
   car, nummerplaat, kenteken, Kennzeichen, targa, matrícula, număr de înmatriculare... or a car
-  make: Renault, VW, BMW...). Formats only spaces separate (FR ``AB 123 CD``, FR FNI
+  make: Renault, VW, BMW...). Formats only spaces separate (FR ``AB 123 CD``, BE ``1 ABC 234``
+  or ``1ABC234``, FR FNI
   ``1234 AB 75``, IT ``AB 123 CD``, ES ``1234 BCD``, RO ``IS 12 ABC``, DE ``M AB 123``, UK
   ``AB12 CDE``, PL ``WA 12345``) need the context word. A strict plate with context has
   confidence 0.9, without 0.7.
@@ -75,6 +81,7 @@ CONFIDENCE: dict[str, float] = {
     "email": 0.95,
     "ip": 0.95,
     "crypto_unchecked": 0.95,  # an Ethereum address in one case: no checksum to hold
+    "phone_context": 0.85,  # a possible number outside the listed ranges, after a phone word
     "bic": 0.9,  # structure and country valid, named as a BIC or next to an IBAN
     "plate_context": 0.9,
     "plate": 0.7,  # a strict plate format with no context word
@@ -93,6 +100,7 @@ RANK: dict[str, int] = {
 }
 
 BIC_WINDOW = 30  # characters before a BIC in which "BIC" or "SWIFT" must appear
+PHONE_BEFORE = 40  # characters before an unlisted phone number searched for a phone word
 PLATE_BEFORE = 50  # characters before a plate searched for a context word
 PLATE_AFTER = 30  # ... and after it
 
@@ -108,7 +116,7 @@ _IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]){11,30}+")
 IBAN_MAX = 34  # characters of the longest IBAN, compact
 _BIC = re.compile(r"(?<![\w])[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![\w])")
 _BIC_CONTEXT = re.compile(r"\b(?:BIC|SWIFT)\b", re.IGNORECASE)
-_NEXT_TO = re.compile(r"^[\s,;:/|()\[\]-]{0,5}$")
+_NEXT_TO = re.compile(r"[\s,;:/|()\[\]-]{0,5}")
 
 # -- IP addresses ---------------------------------------------------------------------------------
 
@@ -127,6 +135,15 @@ _CRYPTO = re.compile(
     r")(?![\w])"
 )
 
+# -- phones ---------------------------------------------------------------------------------------
+
+_PHONE_CONTEXT = re.compile(
+    r"\b(?:t[ée]l(?:[ée]phone)?s?|t[ée]l\.|portables?|mobiles?|gsm|phones?|telephones?|"
+    r"cell(?:phone)?s?|landlines?|fixe|fax|whatsapp|signal|telegram|viber|joint\s+au|"
+    r"joignable\s+au|appel(?:le|é|e)?\s+(?:le|au)|called|calling|telefon\w*)(?![\w])",
+    re.IGNORECASE,
+)
+
 # -- plates ---------------------------------------------------------------------------------------
 
 _RO_COUNTIES = (
@@ -143,6 +160,7 @@ _NL_SIDECODES = (
 _PLATE_FORMATS: tuple[tuple[str, str, bool], ...] = (
     ("FR", r"[A-Z]{2}-\d{3}-[A-Z]{2}", True),
     ("BE", r"\d-[A-Z]{3}-\d{3}", True),
+    ("BE", r"\d ?[A-Z]{3} ?\d{3}", False),
     ("DE", r"[A-Z]{1,3}-[A-Z]{1,2}[ -]\d{1,4}[EH]?", True),
     ("NL", _NL_SIDECODES, True),
     ("RO", rf"(?:B-\d{{2,3}}|(?:{_RO_COUNTIES})-\d{{2}})-[A-Z]{{3}}", True),
@@ -158,14 +176,19 @@ _PLATES = tuple(
     (name, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w]|-\w)"), strict)
     for name, pattern, strict in _PLATE_FORMATS
 )
+# car makes: a context word for plates, and never a person's or company's name in these texts
+CAR_MAKES = (
+    r"renault|peugeot|citro[ëe]n|dacia|volkswagen|vw|bmw|audi|mercedes(?:-benz)?|opel|ford|"
+    r"toyota|fiat|skoda|škoda|nissan|kia|hyundai|volvo|tesla|porsche|land\s+rover|"
+    r"range\s+rover|jeep|alfa\s+romeo|lancia|suzuki|mazda|honda|mitsubishi|"
+    r"jaguar|lexus|chevrolet|iveco|scania"
+)
 _PLATE_CONTEXT = re.compile(
     r"\b(?:plaques?|immatricul\w*|immat\.?|v[ée]hicules?|voitures?|automobile|auto|"
     r"plates?|registration|registered|reg\.|vehicles?|cars?|vans?|motorbike|"
     r"nummerplaat|kenteken|kennzeichen|targa|matr[íi]cula|tablica|rejestracyjn\w*|"
     r"[îi]nmatricul\w*|num[ăa]r\s+de\s+[îi]nmatriculare|autoturism\w*|ma[șşs]in[ăa]|"
-    r"renault|peugeot|citro[ëe]n|dacia|volkswagen|vw|bmw|audi|mercedes(?:-benz)?|opel|ford|"
-    r"toyota|fiat|skoda|škoda|nissan|kia|hyundai|volvo|tesla|porsche|land\s+rover|"
-    r"range\s+rover|jeep|alfa\s+romeo|lancia|suzuki|mazda|honda|mitsubishi)\b",
+    rf"{CAR_MAKES})\b",
     re.IGNORECASE,
 )
 # letter groups that make a "plate" something else: currencies (1500 CHF), months (12 MAI 24)
@@ -292,13 +315,30 @@ def _mention(
 
 def _phones(text: str, region: str | None) -> Iterator[_Candidate]:
     default = region.upper() if region else "ZZ"
+    valid: set[tuple[int, int]] = set()
     matcher = phonenumbers.PhoneNumberMatcher(text, default, leniency=phonenumbers.Leniency.VALID)
     for match in matcher:
         try:
             value = normalize_phone(match.raw_string, region)
         except ValueError:
             continue
+        valid.add((match.start, match.end))
         yield _mention("phone", text, match.start, match.end, value, CONFIDENCE["checksum"])
+    # numbers of a possible length in ranges the numbering plan does not list (new ranges,
+    # the ranges reserved for fiction and tests) only after a word saying it is a phone
+    possible = phonenumbers.PhoneNumberMatcher(
+        text, default, leniency=phonenumbers.Leniency.POSSIBLE
+    )
+    for match in possible:
+        if (match.start, match.end) in valid:
+            continue
+        if _PHONE_CONTEXT.search(text, max(0, match.start - PHONE_BEFORE), match.start) is None:
+            continue
+        try:
+            value = normalize_phone(match.raw_string, region)
+        except ValueError:
+            continue
+        yield _mention("phone", text, match.start, match.end, value, CONFIDENCE["phone_context"])
 
 
 def _emails(text: str) -> Iterator[_Candidate]:
@@ -347,9 +387,9 @@ def _bics(text: str, ibans: list[Mention]) -> Iterator[_Candidate]:
         start, end = match.span()
         named = _BIC_CONTEXT.search(text, max(0, start - BIC_WINDOW), start) is not None
         beside = any(
-            _NEXT_TO.match(text[i.end : start]) or _NEXT_TO.match(text[end : i.start])
+            (i.end <= start and _NEXT_TO.fullmatch(text[i.end : start]))
+            or (end <= i.start and _NEXT_TO.fullmatch(text[end : i.start]))
             for i in ibans
-            if i.end <= start or end <= i.start
         )
         if not (named or beside):
             continue
