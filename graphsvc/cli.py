@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser(
-        "ingest", help="load native JSONL, mapped CSV, FollowTheMoney (.ftm) or a manifest"
+        "ingest",
+        help="load native JSONL, mapped CSV, FollowTheMoney (.ftm), documents (text, Markdown, "
+        "e-mail, PDF, images) or a manifest",
     )
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--mapping", help="CSV mapping (YAML) for the CSV files given")
@@ -282,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
     )
     schema = Schema.load(settings.schema)
     if args.command == "evaluate":
-        return evaluate_cli.run(args)
+        return evaluate_cli.run(args, schema)
     if args.command == "principals":
         return _principals(args, settings, schema)
     if args.command == "audit":
@@ -422,6 +424,16 @@ def _print_report(report: IngestReport, errors_path: str | None) -> None:
             print(
                 f"{summary.file}: accepted {summary.accepted}, rejected {summary.rejected}{skipped}"
             )
+    tally = report.documents
+    if tally.documents:
+        resolved = f"{tally.resolved} names resolved to existing entities"
+        print(
+            f"documents {tally.documents}: {tally.mentions} mentions of {tally.entities} "
+            f"entities ({resolved}, {tally.candidates} possible matches to review), "
+            f"{tally.comentions} co-mentions"
+        )
+        for pair, n in sorted(tally.not_linked.items()):
+            print(f"  {n} co-mentions of {pair} not linked: the link type does not join them")
     print(report.summary())
 
 

@@ -1,7 +1,8 @@
-"""``graphsvc evaluate links|communities``: the analytics measured on networks with known answers.
+"""``graphsvc evaluate links|communities|extraction``: measured against known answers.
 
-Reads edge files (``graphsvc/analytics/evaluate.py`` says which formats) and prints a Markdown
-table, so the figures in the README can be reproduced with one command.
+``links`` and ``communities`` read edge files (``graphsvc/analytics/evaluate.py`` says which
+formats); ``extraction`` reads labelled documents (``graphsvc/ingest/documents/evaluate.py``).
+Each prints a Markdown table, so the figures in the README can be reproduced with one command.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from graphsvc.analytics.communities import Algorithm
 from graphsvc.analytics.hidden_links import Method
 from graphsvc.analytics.network import Network
 from graphsvc.errors import InvalidInput
+from graphsvc.model.schema import Schema
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,6 +59,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="an algorithm (repeatable; default all)",
     )
 
+    text = kinds.add_parser(
+        "extraction",
+        help="extract labelled documents: precision and recall per kind (selectors, names, "
+        "dates, links)",
+    )
+    text.add_argument("labels", help="the labels file (seed/reports/labels.yaml)")
+    text.add_argument(
+        "--sources", help="the documents' sources (default: sources.yaml beside the labels)"
+    )
+    text.add_argument(
+        "--details",
+        action="store_true",
+        help="also list, per document, the labelled values missed and the values found unlabelled",
+    )
+
 
 def _edges(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -68,7 +85,9 @@ def _edges(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, schema: Schema) -> int:
+    if args.kind == "extraction":
+        return _extraction(args, schema)
     layers = [_layer(spec) for spec in args.edges]
     network = evaluate.network_from(layers)
     names = [layer.name for layer in layers]
@@ -133,4 +152,32 @@ def _communities(args: argparse.Namespace, network: Network) -> int:
             f"| {s.algorithm.name} | {s.nmi[0]:.3f} ± {s.nmi[1]:.3f} "
             f"| {s.ari[0]:.3f} ± {s.ari[1]:.3f} | {s.communities:.1f} | {s.modularity:.3f} |"
         )
+    return 0
+
+
+def _extraction(args: argparse.Namespace, schema: Schema) -> int:
+    from graphsvc.ingest.documents import evaluate as text
+    from graphsvc.ingest.documents.mentions import NAME_KINDS, SELECTOR_KINDS
+
+    labels = Path(args.labels)
+    result = text.evaluate(labels, schema, Path(args.sources) if args.sources else None)
+    documents = result.documents
+    seconds = sum(d.seconds for d in documents)
+    print(
+        f"{len(documents)} labelled documents ({labels}); language detected right for "
+        f"{result.languages_right} of {len(documents)}; {seconds:.1f} s to read and extract\n"
+    )
+    for line in text.table(result):
+        print(line)
+    print("")
+    for line in text.totals(result, {"selectors": SELECTOR_KINDS, "names": NAME_KINDS}):
+        print(line)
+    if args.details:
+        for doc in documents:
+            print(f"\n{doc.file} ({doc.detected or 'language undetermined'}, {doc.seconds:.2f} s)")
+            for kind in result.scores:
+                if kind in doc.missed:
+                    print(f"  missed {kind}: {', '.join(doc.missed[kind])}")
+                if kind in doc.spurious:
+                    print(f"  not labelled {kind}: {', '.join(doc.spurious[kind])}")
     return 0

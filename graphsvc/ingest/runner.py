@@ -1,7 +1,8 @@
 """Running an ingestion: files in, batches of units into the store, a report out.
 
-``Ingestor`` reads native JSONL, FollowTheMoney JSON lines, CSV through a mapping, or a manifest
-listing them; validates every record; resolves link ends to entities; and writes units
+``Ingestor`` reads native JSONL, FollowTheMoney JSON lines, CSV through a mapping, documents
+(text, Markdown, e-mail, PDF, images: ``graphsvc/ingest/documents``), or a manifest listing
+them; validates every record; resolves link ends to entities; and writes units
 (everything one line or row asserts) in batched transactions. A unit that fails is reported
 with file, line, field and reason, and everything valid is stored. A link whose end names an
 entity id not seen yet is held back and retried once the whole run has been read, so files may
@@ -23,12 +24,16 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
-from graphsvc.errors import GraphsvcError, InvalidInput, InvalidMapping
+from graphsvc.errors import GraphsvcError, InvalidInput, InvalidMapping, OcrUnavailable
 from graphsvc.ingest.csvsource import read_csv
+from graphsvc.ingest.documents.extract import Context, Extractor
+from graphsvc.ingest.documents.read import DOCUMENT_SUFFIXES, read_document
+from graphsvc.ingest.documents.resolve import Resolver, Thresholds
+from graphsvc.ingest.documents.statements import Statements, Tally
 from graphsvc.ingest.ftm import is_ftm_file, read_ftm
 from graphsvc.ingest.mapping import Mapping
 from graphsvc.ingest.native import RawUnit, read_native
-from graphsvc.ingest.sources import SourceRegistry, with_defaults
+from graphsvc.ingest.sources import SourceConfig, SourceRegistry, with_defaults
 from graphsvc.model.records import (
     EntityAssertion,
     LinkAssertion,
@@ -37,10 +42,11 @@ from graphsvc.model.records import (
     Unresolved,
     now_iso,
 )
+from graphsvc.policy.scope import ReadersScope
 from graphsvc.store.protocol import GraphStore
 
 NATIVE_SUFFIXES = {".jsonl", ".ndjson", ".json"}
-CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}  # .txt without a mapping is a document
 MANIFEST_SUFFIXES = {".yaml", ".yml"}
 MAX_PROBLEMS_KEPT = 10_000
 
@@ -77,6 +83,7 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     problems_not_kept: int = 0
     sink: Callable[[Problem], None] | None = None
+    documents: Tally = field(default_factory=Tally)  # what documents gave (text extraction)
 
     @property
     def accepted(self) -> int:
@@ -161,6 +168,8 @@ class Ingestor:
         self._deferred: list[_Pending] = []
         self._deferred_keys: set[tuple[str, ...]] = set()
         self._run_types: dict[str, str] = {}  # entity id -> type, as this run asserts them
+        self._extractor: Extractor | None = None  # loaded with the first document
+        self.thresholds = Thresholds.from_env()
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -182,6 +191,8 @@ class Ingestor:
             self.ingest_ftm(file, source)
         elif mapping is not None:
             self.ingest_csv(file, Mapping.load(mapping, self.schema, self.registry))
+        elif suffix in DOCUMENT_SUFFIXES:
+            self.ingest_document(file, source)
         elif suffix in CSV_SUFFIXES:
             raise InvalidInput("a CSV file needs a mapping (--mapping FILE)", file=str(file))
         elif suffix in NATIVE_SUFFIXES:
@@ -189,7 +200,9 @@ class Ingestor:
         else:
             raise InvalidInput(
                 "unknown kind of file; expected .jsonl (native), .ftm or .ftm.json "
-                "(FollowTheMoney), .csv with --mapping, or a .yaml manifest",
+                "(FollowTheMoney), .csv with --mapping, a document ("
+                + ", ".join(sorted(DOCUMENT_SUFFIXES))
+                + ") or a .yaml manifest",
                 file=str(file),
             )
 
@@ -237,12 +250,15 @@ class Ingestor:
                     f"no such file {file}", file=str(path), field=f"files[{index}]"
                 )
             mapping = None
+            suffix = file.suffix.lower()
             if entry.get("mapping"):
                 mapping = Mapping.load(base / str(entry["mapping"]), self.schema, self.registry)
-            elif file.suffix.lower() not in NATIVE_SUFFIXES and not is_ftm_file(file):
+            elif suffix in DOCUMENT_SUFFIXES:
+                self._document_source(str(path), entry.get("source"), f"files[{index}]")
+            elif suffix not in NATIVE_SUFFIXES and not is_ftm_file(file):
                 raise InvalidMapping(
-                    f"{file.name} needs a mapping (only native .jsonl and FollowTheMoney .ftm "
-                    "are read without one)",
+                    f"{file.name} needs a mapping (only native .jsonl, FollowTheMoney .ftm and "
+                    "documents are read without one)",
                     file=str(path),
                     field=f"files[{index}]",
                 )
@@ -252,6 +268,8 @@ class Ingestor:
                 self.ingest_csv(file, mapping)
             elif is_ftm_file(file):
                 self.ingest_ftm(file, default_source)
+            elif file.suffix.lower() in DOCUMENT_SUFFIXES:
+                self.ingest_document(file, default_source)
             else:
                 self.ingest_native(file, default_source)
 
@@ -269,6 +287,79 @@ class Ingestor:
         self.registry.add(mapping.source)
         with self._bar(path) as update:
             self._ingest(str(path), read_csv(path, mapping, update), mapping.source.name)
+
+    def ingest_document(self, path: Path, source: str | None = None) -> None:
+        """A document and its attachments: what they say, with provenance spans (see
+        ``graphsvc/ingest/documents/statements.py``). ``source`` must be defined (``--sources``)
+        with the handling its documents take. A document that cannot be read, an attachment
+        that is not read, and a document that needs OCR where Tesseract is missing are reported
+        against their file; the rest is stored. Each document is written before the next is
+        read, so names resolve against the documents before them."""
+        file = str(path)
+        config = self._document_source(file, source)
+        self.report.file(file)
+        try:
+            documents = read_document(path)
+        except (InvalidInput, OcrUnavailable) as exc:
+            self.report.reject(exc.file or file, exc.line, None, reason=exc.message)
+            return
+        if self._extractor is None:
+            self._extractor = Extractor()
+        statements = Statements(
+            self.schema,
+            config.name,
+            Resolver(self.store, self.thresholds),
+            config.comention_type,
+        )
+        context: Context = "paragraph" if config.comention_context == "paragraph" else "sentence"
+        for document in documents:
+            where = document.path
+            self.report.file(where)
+            for skipped in document.skipped:
+                self.report.reject(where, None, None, reason=f"attachment not read: {skipped}")
+            extraction = self._extractor.extract(
+                document.text, document.language, config.region, context
+            )
+            record = statements.document_record(document, extraction)
+            try:
+                assertion = self._validate(record, config.name)
+            except InvalidInput as exc:
+                self.report.reject(where, None, exc)
+                continue
+            if not isinstance(assertion, EntityAssertion):  # pragma: no cover - an entity
+                raise AssertionError(type(assertion))
+            scope = ReadersScope.of_readers(
+                assertion.handling, self.schema.policy, home=config.region
+            )
+            parent = documents[document.parent] if document.parent is not None else None
+            units = [(1, [record]), *statements.units(document, extraction, scope, parent)]
+            self._ingest(where, iter(units), config.name)
+            self._flush(final=False)
+        self.report.documents.add(statements.tally)
+
+    def _document_source(
+        self, file: str, source: str | None, field: str | None = None
+    ) -> SourceConfig:
+        """The source a document is read for: it must be defined, with handling defaults."""
+        config = self.registry.get(source)
+        if config is None:
+            known = ", ".join(sorted(self.registry.sources)) or "none defined"
+            why = f"source {source!r} is not defined" if source else "give --source NAME"
+            raise InvalidMapping(
+                "a document needs its source, defined in a sources file with the handling its "
+                f"records take ({why}; sources: {known})",
+                file=file,
+                field=field,
+            )
+        missing = [k for k in ("classification", "code", "originator") if k not in config.handling]
+        if missing:
+            raise InvalidMapping(
+                f"source {config.name!r} gives no handling {', '.join(missing)}: a document's "
+                "records take their handling from their source",
+                file=file,
+                field=field,
+            )
+        return config
 
     def ingest_records(
         self, records: Iterable[dict[str, Any]], name: str = "<records>", source: str | None = None

@@ -13,9 +13,13 @@ otherwise::
         handling: {classification: CONFIDENTIAL, releasableTo: [FR], code: H2,
                    originator: FR-OCRTEH}
 
-Definitions live in a sources file (for native JSONL) or inline in a CSV mapping. Defaults are
-checked when the definition is loaded, so a wrong default is reported once, where it is
-written, and not on every record.
+Definitions live in a sources file (for native JSONL and documents) or inline in a CSV mapping.
+Defaults are checked when the definition is loaded, so a wrong default is reported once, where
+it is written, and not on every record.
+
+A source of documents (reports, e-mails, scans) may also say how their co-mentions are linked:
+``extraction: {coMention: ASSOCIATED_WITH, context: paragraph}`` (default ``CO_MENTIONED``
+within a ``sentence``; see ``graphsvc/ingest/documents/statements.py``).
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graphsvc.errors import InvalidInput, InvalidMapping, first_problem
+from graphsvc.ingest.documents.mentions import CONTEXTS
 from graphsvc.model.properties import COUNTRIES
 from graphsvc.model.records import GradingIn, HandlingIn, ProvenanceIn, RecordValidator
 from graphsvc.model.schema import Schema
+from graphsvc.model.text import did_you_mean
+
+DEFAULT_COMENTION = "CO_MENTIONED"
+EXTRACTION_FIELDS = ("coMention", "context")
 
 
 class SourceConfig(BaseModel):
@@ -42,6 +51,7 @@ class SourceConfig(BaseModel):
     provenance: dict[str, Any] = Field(default_factory=dict)
     grading: dict[str, Any] = Field(default_factory=dict)
     handling: dict[str, Any] = Field(default_factory=dict)
+    extraction: dict[str, Any] = Field(default_factory=dict)
 
     def check(self, schema: Schema, file: str | None, where: str) -> None:
         """Raise ``InvalidMapping`` when a default is not a valid value for its field."""
@@ -72,12 +82,47 @@ class SourceConfig(BaseModel):
                         raise InvalidMapping(
                             error["msg"], file=file, field=f"{where}.{part}.{loc}"
                         ) from None
+        self._check_extraction(schema, file, where)
         validator = RecordValidator(schema)
         problems = validator.handling_problems(self.handling)
         problems += validator.grading_problems(self.grading)
         if problems:
             field, message = problems[0]
             raise InvalidMapping(message, file=file, field=f"{where}.{field}")
+
+    def _check_extraction(self, schema: Schema, file: str | None, where: str) -> None:
+        unknown = set(self.extraction) - set(EXTRACTION_FIELDS)
+        if unknown:
+            raise InvalidMapping(
+                f"unknown fields {sorted(unknown)}; expected some of {list(EXTRACTION_FIELDS)}",
+                file=file,
+                field=f"{where}.extraction",
+            )
+        link = self.extraction.get("coMention", DEFAULT_COMENTION)
+        if not isinstance(link, str) or link not in schema.links:
+            raise InvalidMapping(
+                f"{link!r} is not a link type of the schema"
+                + did_you_mean(str(link), list(schema.links)),
+                file=file,
+                field=f"{where}.extraction.coMention",
+            )
+        context = self.extraction.get("context", CONTEXTS[0])
+        if context not in CONTEXTS:
+            raise InvalidMapping(
+                f"{context!r} is not one of {', '.join(CONTEXTS)}",
+                file=file,
+                field=f"{where}.extraction.context",
+            )
+
+    @property
+    def comention_type(self) -> str:
+        """The link type drawn between things a document names together."""
+        return str(self.extraction.get("coMention", DEFAULT_COMENTION))
+
+    @property
+    def comention_context(self) -> str:
+        """Where two mentions count as together: ``sentence`` or ``paragraph``."""
+        return str(self.extraction.get("context", CONTEXTS[0]))
 
     @property
     def region(self) -> str | None:

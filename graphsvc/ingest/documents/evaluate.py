@@ -279,3 +279,15 @@ def table(evaluation: Evaluation, kinds: Iterable[str] | None = None) -> list[st
             f"| {pct(s.recall)} | {pct(s.f1)} |"
         )
     return lines
+
+
+def totals(evaluation: Evaluation, groups: dict[str, Iterable[str]]) -> list[str]:
+    """Table lines (header included) of the counts added over each group of kinds."""
+    lines = table(Evaluation(scores={}, documents=[]), [])
+    for name, kinds in groups.items():
+        total = Score()
+        for kind in kinds:
+            s = evaluation.scores[kind]
+            total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
+        lines.extend(table(Evaluation(scores={f"all {name}": total}, documents=[]))[2:])
+    return lines

@@ -42,8 +42,7 @@ from graphsvc.ingest.documents.resolve import birth_context
 from graphsvc.ingest.documents.selectors import find_selectors
 from graphsvc.ingest.documents.sentences import segment
 
-Context = Literal["sentence", "paragraph"]
-CONTEXTS: tuple[Context, ...] = ("sentence", "paragraph")
+Context = Literal["sentence", "paragraph"]  # mentions.CONTEXTS
 COMENTION_EXTRACTOR = "graphsvc.comention/1"
 # kinds whose things are linked by co-mention (the labelled links of seed/reports use these)
 LINKED_KINDS = frozenset(
@@ -143,11 +142,18 @@ class Extraction:
 class Extractor:
     """Finds mentions, groups them and pairs them; the NER pipelines are loaded once."""
 
-    def __init__(self, names: NameFinder | None = None, context: Context = "sentence") -> None:
+    def __init__(self, names: NameFinder | None = None) -> None:
         self.names = names if names is not None else NameFinder()
-        self.context: Context = context
 
-    def extract(self, text: str, language: str | None, region: str | None) -> Extraction:
+    def extract(
+        self,
+        text: str,
+        language: str | None,
+        region: str | None,
+        context: Context = "sentence",
+    ) -> Extraction:
+        """The mentions of ``text`` (a document in ``language``, from a source in country
+        ``region``), what they name, and the co-mentions within each ``context``."""
         selectors = find_selectors(text, region)
         dates = _outside(find_dates(text, language), selectors)
         reading = self.names.read(text, language) if text.strip() else None
@@ -155,8 +161,8 @@ class Extractor:
         found = sorted([*selectors, *dates, *names], key=lambda m: (m.start, m.end))
         segments = segment(text)
         named, births, mentions = _group(text, found, segments.sentences)
-        contexts = segments.sentences if self.context == "sentence" else segments.paragraphs
-        comentions = _comentions(named, mentions, contexts, self.context, births)
+        contexts = segments.sentences if context == "sentence" else segments.paragraphs
+        comentions = _comentions(named, mentions, contexts, context, births)
         return Extraction(
             text=text,
             language=language,

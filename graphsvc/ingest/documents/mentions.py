@@ -27,6 +27,8 @@ NAME_KINDS: dict[str, str] = {
     "location": "Location",
 }
 KINDS: tuple[str, ...] = (*SELECTOR_KINDS, *NAME_KINDS, "date")
+# what co-mention links are drawn within
+CONTEXTS: tuple[str, ...] = ("sentence", "paragraph")
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,7 +175,7 @@ _LEAD = re.compile(
     r"la|les)\s+|l['’]entreprise\s+|l['’]association\s+|l['’])",
     re.IGNORECASE,
 )
-_TRAIL = re.compile(r"[\s,.;:!?'’\"»)\]-]+$")
+_TRAIL = re.compile(r"[\s,.;:!?'’\"»)\]|*_-]+$")
 _HAS_LETTER = re.compile(rf"[{_UPPER}{_LOWER}]")
 _DIGIT = re.compile(r"\d")
 _MARKUP = re.compile(r"\*\*|__|[*`|]|^\s{0,3}#{1,6}(?=\s)|^\s*>|(?<=\s)_|_(?=\s)", re.MULTILINE)
@@ -412,7 +412,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int, bool]:
     trail = _TRAIL.search(words)
     if trail:
         end -= len(trail.group())
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] in '|*_«"“('):
         start += 1
     return start, end, titled
 

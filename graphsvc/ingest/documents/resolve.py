@@ -10,7 +10,8 @@ same type that the store's name search proposes, and with those this run has alr
   ``0.75 * text + 0.25 * sound``; a name whose words are all words of the other (``Marchand``
   and ``Élodie Marchand``) scores at most the middle band: it may be the same, no more.
 - attributes must be compatible: a birth date read next to the name (``née le 23/09/1984``)
-  that differs from the entity's stops an automatic resolution.
+  that differs from the entity's stops an automatic resolution; the same birth date (a partial
+  one such as ``1984-09`` agrees with any day it contains) adds ``BIRTH_BONUS`` to the score.
 - at or above ``high`` (0.93 by default) the name resolves to the entity: the document's
   statements are made about that entity; in ``[low, high)`` (0.80) a new entity is created and
   a ``POSSIBLY_SAME_AS`` link carries the score and the reasons, for an analyst to merge
@@ -31,7 +32,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import fingerprints
 import jellyfish
@@ -45,6 +46,7 @@ from graphsvc.store.protocol import GraphStore
 
 RESOLVER = "graphsvc.resolve/1"
 CANDIDATES = 10
+BIRTH_BONUS = 0.1  # the same birth date next to the name makes a match that much surer
 _NAME_PROPERTIES = ("name", "aliases", "full")
 
 
@@ -80,6 +82,7 @@ class Match:
     name: str  # the entity's name that matched best
     score: float
     reasons: tuple[str, ...]
+    holds_record: bool = False  # the entity holds a record of the document being read
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,15 +144,17 @@ class Resolver:
         name: str,
         new_id: str,
         birth_date: str | None = None,
+        record: tuple[str, str] | None = None,
     ) -> Decision:
         """Where the statements about ``name`` go: the best match at or above ``high``, else
-        ``new_id`` (with the matches in the middle band as ``possible``). ``new_id`` itself,
-        found again when the document is read again, wins ties, so a second run decides as
-        the first did."""
-        matches = self.matches(scope, etype, name, birth_date)
+        ``new_id`` (with the matches in the middle band as ``possible``). Among matches above
+        ``high``, the entity that already holds ``record`` (the document's own record: source
+        and record id), found again when the document is read again, comes first, then
+        ``new_id``: a second run decides as the first did."""
+        matches = self.matches(scope, etype, name, birth_date, record)
         above = [m for m in matches if m.score >= self.thresholds.high]
         if above:
-            best = next((m for m in above if m.entity_id == new_id), above[0])
+            best = min(above, key=lambda m: (not m.holds_record, m.entity_id != new_id))
             return Decision(entity_id=best.entity_id, resolved=best)
         possible = tuple(
             m for m in matches if m.score >= self.thresholds.low and m.entity_id != new_id
@@ -157,12 +162,22 @@ class Resolver:
         return Decision(entity_id=new_id, resolved=None, possible=possible)
 
     def matches(
-        self, scope: Scope, etype: str, name: str, birth_date: str | None = None
+        self,
+        scope: Scope,
+        etype: str,
+        name: str,
+        birth_date: str | None = None,
+        record: tuple[str, str] | None = None,
     ) -> list[Match]:
         """Candidates of type ``etype``, best first (ties by id, so runs agree)."""
         best: dict[str, Match] = {}
         for entity in self._candidates(scope, etype, name):
             match = self._compare(entity, name, birth_date)
+            if match is not None and record is not None:
+                held = any(
+                    (r.provenance.source, r.provenance.record) == record for r in entity.records
+                )
+                match = replace(match, holds_record=held)
             if match is not None and (
                 match.entity_id not in best or match.score > best[match.entity_id].score
             ):
@@ -182,8 +197,9 @@ class Resolver:
         (score, reasons), known = max(scored, key=lambda item: item[0][0])
         births = {str(v) for v in properties.get("birthDate", [])}
         if birth_date and births:
-            if birth_date in births:
+            if any(_same_day(birth_date, b) for b in births):
                 reasons = (*reasons, f"same birth date {birth_date}")
+                score = round(min(1.0, score + BIRTH_BONUS), 4)
             else:
                 reasons = (
                     *reasons,
@@ -191,6 +207,12 @@ class Resolver:
                 )
                 score = min(score, self.thresholds.high - 0.01)
         return Match(entity.id, known, score, reasons)
+
+
+def _same_day(a: str, b: str) -> bool:
+    """Two dates that may be the same day: equal, or one a partial date (``1978-04``) the other
+    falls in."""
+    return a.startswith(b) or b.startswith(a)
 
 
 def new_entity_id(etype: str, document_id: str, name: str) -> str:

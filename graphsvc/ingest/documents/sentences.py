@@ -147,9 +147,9 @@ def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
             head = following.lstrip(_OPENERS)
             if not head or not head[0].isupper():
                 continue
-        if match.group().startswith(".") and len(match.group().rstrip("\"'»”’)]")) == 1:
-            if _not_an_end(text, begin, match.start()):
-                continue
+        single_stop = match.group().rstrip("\"'»”’)]") == "."
+        if single_stop and _not_an_end(text, begin, match.start()):
+            continue
         out.extend(_trimmed(text, begin, stop))
         begin = stop
     out.extend(_trimmed(text, begin, end))

@@ -1,0 +1,372 @@
+"""What a document says, as records of the graph: the units ``graphsvc ingest`` stores.
+
+For one ``SourceDocument`` and its ``Extraction`` (records are native JSONL objects, so they go
+through the same validation, source defaults, redirects and writes as every other source):
+
+- the **Document** entity: id ``doc:<first 32 hex digits of the SHA-256 of its bytes>`` (the
+  same file from two channels is one node), with its title, date, language, kind, hash,
+  source, file name, media type, pages, whether OCR read it, and ``text``: the text every span
+  of its mentions points into. An attachment is ``ATTACHED_TO`` the message that carried it;
+- one **entity record** per thing named (record id = the document's id), with the values the
+  document gives: a selector's value (its id is derived from it, so the phone of a report and
+  the phone of the call records are one node), a crypto address's currency, an identity
+  document's kind, an account's BIC; a name, and a person's birth date. Its provenance points
+  at the first mention: ``document``, ``span``, ``extractor``, ``confidence``;
+- one ``MENTIONED_IN`` link per mention, from the entity to the document, whose provenance
+  ``span`` slices the document's text to exactly the words (``properties.mention``);
+- one co-mention link (``CO_MENTIONED`` unless the source's ``extraction.coMention`` names
+  another type) per pair of things named in one sentence (or paragraph), its span from the
+  first mention to the last, its ``mentions`` the two spans, dated by the sentence's own date
+  or the document's;
+- names resolve to existing entities through ``Resolver`` in a ``ReadersScope`` of the
+  document's handling; a name in the middle band gets a new entity and a ``POSSIBLY_SAME_AS``
+  link to each candidate, with the score and the reasons (method ``inferred``).
+
+Every record takes the source's provenance, grading and handling defaults; all say
+``method: extracted`` (``inferred`` for resolution candidates) with the extractor's name and
+version. Ids derive from the source, the document and the spans, never from what resolution
+decided, so ingesting a document again rewrites the same records.
+
+Each thing named is one unit (its entity record and its mentions: stored or refused together),
+as is each co-mention and each candidate link; a unit's line is the line of the text its first
+mention is on.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphsvc.ingest.documents.extract import COMENTION_EXTRACTOR, Extraction, Named
+from graphsvc.ingest.documents.mentions import Mention
+from graphsvc.ingest.documents.read import SourceDocument
+from graphsvc.ingest.documents.resolve import RESOLVER, Decision, Match, Resolver, new_entity_id
+from graphsvc.model.schema import Schema
+from graphsvc.policy.scope import Scope
+
+READER = "graphsvc.read/1"
+DATE_WITHIN = 1000  # a document without a stated date is dated by a date in its first characters
+DOCUMENT_KINDS = {
+    "text/plain": "text",
+    "text/markdown": "markdown",
+    "text/html": "html",
+    "message/rfc822": "email",
+    "application/pdf": "pdf",
+}
+
+Record = dict[str, Any]
+Unit = tuple[int, list[Record]]  # (line, records)
+
+
+def document_id(document: SourceDocument) -> str:
+    return f"doc:{document.sha256[:32]}"
+
+
+@dataclass
+class Tally:
+    """What a run's documents gave, for the report."""
+
+    documents: int = 0
+    mentions: int = 0
+    entities: int = 0
+    resolved: int = 0  # names that resolved to an existing entity
+    candidates: int = 0  # POSSIBLY_SAME_AS links
+    comentions: int = 0
+    not_linked: dict[str, int] = field(default_factory=dict)  # "A-B" -> pairs the type refuses
+
+    def add(self, other: Tally) -> None:
+        self.documents += other.documents
+        self.mentions += other.mentions
+        self.entities += other.entities
+        self.resolved += other.resolved
+        self.candidates += other.candidates
+        self.comentions += other.comentions
+        for key, n in other.not_linked.items():
+            self.not_linked[key] = self.not_linked.get(key, 0) + n
+
+
+@dataclass
+class Statements:
+    """Builds the units of documents of one source."""
+
+    schema: Schema
+    source: str
+    resolver: Resolver | None  # None: no resolution (every name a new entity)
+    comention_type: str = "CO_MENTIONED"
+    tally: Tally = field(default_factory=Tally)
+
+    def document_record(self, document: SourceDocument, extraction: Extraction | None) -> Record:
+        """The Document entity's record (validated first: it tells the source's handling)."""
+        doc_id = document_id(document)
+        properties: dict[str, Any] = {
+            "title": document.title,
+            "date": self.document_date(document, extraction),
+            "language": document.language,
+            "kind": DOCUMENT_KINDS.get(document.media_type, "image"),
+            "hash": document.sha256,
+            "source": self.source,
+            "file": document.name,
+            "mediaType": document.media_type,
+            "pages": document.pages,
+            "ocr": document.ocr,
+            "text": document.text if document.text.strip() else None,
+        }
+        return {
+            "kind": "entity",
+            "id": doc_id,
+            "type": "Document",
+            "properties": {k: v for k, v in properties.items() if v is not None},
+            "provenance": {
+                "source": self.source,
+                "record": doc_id,
+                "extractor": READER,
+                "confidence": 1.0,
+                **self._observed(document, extraction),
+            },
+        }
+
+    def document_date(self, document: SourceDocument, extraction: Extraction | None) -> str | None:
+        """The date the document states (an e-mail's Date, a PDF's creation date), else the
+        first date in its opening characters that is not a birth date."""
+        if document.date:
+            return document.date
+        return extraction.first_date(DATE_WITHIN) if extraction is not None else None
+
+    def _observed(self, document: SourceDocument, extraction: Extraction | None) -> Record:
+        day = self.document_date(document, extraction)
+        return {"observedAt": day} if day else {}
+
+    def units(
+        self,
+        document: SourceDocument,
+        extraction: Extraction,
+        scope: Scope,
+        parent: SourceDocument | None = None,
+    ) -> list[Unit]:
+        """Every unit of the document but its own record (see the module's docstring)."""
+        doc_id = document_id(document)
+        prefix = f"{self.source}:{document.sha256[:32]}"
+        when = self.document_date(document, extraction)
+        observed = {"observedAt": when} if when else {}
+        line = _Lines(extraction.text)
+        tally = Tally(documents=1, mentions=sum(len(n.mentions) for n in extraction.named))
+        out: list[Unit] = []
+        if parent is not None:
+            out.append(
+                (
+                    1,
+                    [
+                        {
+                            "kind": "link",
+                            "id": f"{prefix}:attached:{parent.sha256[:32]}",
+                            "type": "ATTACHED_TO",
+                            "from": {"id": doc_id, "type": "Document"},
+                            "to": {"id": document_id(parent), "type": "Document"},
+                            "properties": {"name": document.name},
+                            "provenance": {
+                                "source": self.source,
+                                "record": doc_id,
+                                "extractor": READER,
+                                "confidence": 1.0,
+                                **observed,
+                            },
+                        }
+                    ],
+                )
+            )
+        ids: dict[str, tuple[str, str]] = {}  # Named key -> (entity id, type)
+        for named in extraction.named:
+            decision = self._decide(named, scope, doc_id)
+            ids[named.key] = (decision.entity_id, named.etype)
+            tally.entities += 1
+            tally.resolved += decision.resolved is not None
+            records = [self._entity(named, decision, doc_id, observed)]
+            records.extend(
+                self._mentioned(named, m, decision, doc_id, prefix, when, observed)
+                for m in named.mentions
+            )
+            out.append((line(named.first.start), records))
+            for match in decision.possible:
+                tally.candidates += 1
+                out.append(
+                    (
+                        line(named.first.start),
+                        [self._candidate(named, decision, match, doc_id, prefix, observed)],
+                    )
+                )
+        link_type = self.schema.links[self.comention_type]
+        properties = set(link_type.properties)
+        for co in extraction.comentions:
+            (a, a_type), (b, b_type) = ids[co.a], ids[co.b]
+            if a == b:
+                continue  # two names resolved to one entity: no link to itself
+            if a_type not in link_type.from_types or b_type not in link_type.to_types:
+                if a_type in link_type.to_types and b_type in link_type.from_types:
+                    (a, a_type), (b, b_type) = (b, b_type), (a, a_type)
+                else:
+                    pair = "-".join(sorted((a_type, b_type)))
+                    tally.not_linked[pair] = tally.not_linked.get(pair, 0) + 1
+                    continue
+            start, end = co.covering
+            values = {
+                "context": co.context,
+                "date": co.date or when,
+                "mentions": [
+                    f"{co.mention_a.start}-{co.mention_a.end}",
+                    f"{co.mention_b.start}-{co.mention_b.end}",
+                ],
+            }
+            tally.comentions += 1
+            out.append(
+                (
+                    line(start),
+                    [
+                        {
+                            "kind": "link",
+                            "id": (
+                                f"{prefix}:co:{co.mention_a.start}-{co.mention_a.end}:"
+                                f"{co.mention_b.start}-{co.mention_b.end}"
+                            ),
+                            "type": self.comention_type,
+                            "from": {"id": a, "type": a_type},
+                            "to": {"id": b, "type": b_type},
+                            "properties": {
+                                k: v for k, v in values.items() if k in properties and v
+                            },
+                            "provenance": {
+                                "source": self.source,
+                                "record": doc_id,
+                                "method": "extracted",
+                                "document": doc_id,
+                                "span": [start, end],
+                                "extractor": COMENTION_EXTRACTOR,
+                                "confidence": co.confidence,
+                                **observed,
+                            },
+                        }
+                    ],
+                )
+            )
+        self.tally.add(tally)
+        return out
+
+    # -- one thing named ---------------------------------------------------------------------
+
+    def _decide(self, named: Named, scope: Scope, doc_id: str) -> Decision:
+        etype = self.schema.entities[named.etype]
+        if etype.selector is not None:
+            return Decision(entity_id=etype.selector.entity_id(named.value), resolved=None)
+        new_id = new_entity_id(named.etype, doc_id, named.value)
+        if self.resolver is None:
+            return Decision(entity_id=new_id, resolved=None)
+        return self.resolver.decide(
+            scope, named.etype, named.value, new_id, named.birth_date, (self.source, doc_id)
+        )
+
+    def _entity(self, named: Named, decision: Decision, doc_id: str, observed: Record) -> Record:
+        etype = self.schema.entities[named.etype]
+        properties: dict[str, Any] = {}
+        if etype.selector is not None:
+            properties[etype.selector.property] = named.value
+            if named.kind == "iban" and named.bic:
+                properties["bic"] = named.bic
+            if named.kind == "crypto" and named.detail:
+                properties["currency"] = named.detail
+            if named.kind == "iddoc" and named.detail:
+                properties["kind"] = named.detail
+        else:
+            properties["name"] = named.value
+            if named.birth_date and "birthDate" in etype.properties:
+                properties["birthDate"] = named.birth_date
+        first = named.first
+        return {
+            "kind": "entity",
+            "id": decision.entity_id,
+            "type": named.etype,
+            "properties": properties,
+            "provenance": {
+                "source": self.source,
+                "record": doc_id,
+                "method": "extracted",
+                "document": doc_id,
+                "span": [first.start, first.end],
+                "extractor": first.extractor,
+                "confidence": named.confidence,
+                **observed,
+            },
+        }
+
+    def _mentioned(
+        self,
+        named: Named,
+        mention: Mention,
+        decision: Decision,
+        doc_id: str,
+        prefix: str,
+        when: str | None,
+        observed: Record,
+    ) -> Record:
+        confidence = mention.confidence
+        if decision.resolved is not None:
+            confidence = round(confidence * decision.resolved.score, 4)
+        properties: dict[str, Any] = {"mention": mention.text, "kind": mention.kind}
+        if when:
+            properties["date"] = when
+        return {
+            "kind": "link",
+            "id": f"{prefix}:m:{mention.start}-{mention.end}",
+            "type": "MENTIONED_IN",
+            "from": {"id": decision.entity_id, "type": named.etype},
+            "to": {"id": doc_id, "type": "Document"},
+            "properties": properties,
+            "provenance": {
+                "source": self.source,
+                "record": doc_id,
+                "method": "extracted",
+                "document": doc_id,
+                "span": [mention.start, mention.end],
+                "extractor": mention.extractor,
+                "confidence": confidence,
+                **observed,
+            },
+        }
+
+    def _candidate(
+        self,
+        named: Named,
+        decision: Decision,
+        match: Match,
+        doc_id: str,
+        prefix: str,
+        observed: Record,
+    ) -> Record:
+        first = named.first
+        return {
+            "kind": "link",
+            "id": f"{prefix}:same:{first.start}-{first.end}:{match.entity_id}",
+            "type": "POSSIBLY_SAME_AS",
+            "from": {"id": decision.entity_id, "type": named.etype},
+            "to": {"id": match.entity_id, "type": named.etype},
+            "properties": {"score": match.score, "reasons": list(match.reasons)},
+            "provenance": {
+                "source": self.source,
+                "record": doc_id,
+                "method": "inferred",
+                "document": doc_id,
+                "span": [first.start, first.end],
+                "extractor": RESOLVER,
+                "confidence": match.score,
+                **observed,
+            },
+        }
+
+
+class _Lines:
+    """Line numbers (from 1) of offsets into a text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(i + 1 for i, char in enumerate(text) if char == "\n")]
+
+    def __call__(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
