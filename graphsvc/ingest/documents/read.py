@@ -6,6 +6,9 @@ its attachments depth-first (an e-mail attached to an e-mail is read with its ow
 attachments). ``text`` is what mention spans point into; it is built as follows, and spans
 are character offsets into it *after* these normalisations:
 
+White space at the start and the end of every document's text is left out (the text is what
+the graph stores, and its ``text`` values keep no surrounding white space).
+
 - **Text and Markdown** (``.txt``, ``.text``, ``.md``, ``.markdown``): decoded by this rule --
   a byte-order mark decides (UTF-8, UTF-16 LE/BE; the mark is dropped); otherwise UTF-8, and
   only bytes that are not valid UTF-8 are read as Windows-1252 (cp1252, of which Latin-1 text
@@ -208,7 +211,18 @@ def read_document(path: str | Path, *, ocr: OcrSettings | None = None) -> list[S
         reader.email(_parse_email(data, where), data, path=where, name=file.name, depth=0)
     else:
         reader.out.append(reader.leaf(kind, data, path=where, name=file.name, media_type=None))
-    return reader.out
+    return [_trimmed(document) for document in reader.out]
+
+
+def _trimmed(document: SourceDocument) -> SourceDocument:
+    """The document without white space around its text (what the graph stores and spans
+    index), its field spans moved with it."""
+    text = document.text.strip()
+    lead = len(document.text) - len(document.text.lstrip())
+    if text == document.text:
+        return document
+    fields = {k: [(a - lead, b - lead) for a, b in v] for k, v in document.fields.items()}
+    return replace(document, text=text, fields=fields)
 
 
 class _Limit(InvalidInput):

@@ -82,7 +82,7 @@ class Match:
     name: str  # the entity's name that matched best
     score: float
     reasons: tuple[str, ...]
-    holds_record: bool = False  # the entity holds a record of the document being read
+    holds_record: bool = False  # the entity holds a record read from the document being read
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +144,14 @@ class Resolver:
         name: str,
         new_id: str,
         birth_date: str | None = None,
-        record: tuple[str, str] | None = None,
+        document: str | None = None,
     ) -> Decision:
         """Where the statements about ``name`` go: the best match at or above ``high``, else
         ``new_id`` (with the matches in the middle band as ``possible``). Among matches above
-        ``high``, the entity that already holds ``record`` (the document's own record: source
-        and record id), found again when the document is read again, comes first, then
-        ``new_id``: a second run decides as the first did."""
-        matches = self.matches(scope, etype, name, birth_date, record)
+        ``high``, an entity that already holds a record read from ``document`` (found again
+        when the document is read again) comes first, then ``new_id``: a second run decides as
+        the first did."""
+        matches = self.matches(scope, etype, name, birth_date, document)
         above = [m for m in matches if m.score >= self.thresholds.high]
         if above:
             best = min(above, key=lambda m: (not m.holds_record, m.entity_id != new_id))
@@ -167,16 +167,14 @@ class Resolver:
         etype: str,
         name: str,
         birth_date: str | None = None,
-        record: tuple[str, str] | None = None,
+        document: str | None = None,
     ) -> list[Match]:
         """Candidates of type ``etype``, best first (ties by id, so runs agree)."""
         best: dict[str, Match] = {}
         for entity in self._candidates(scope, etype, name):
             match = self._compare(entity, name, birth_date)
-            if match is not None and record is not None:
-                held = any(
-                    (r.provenance.source, r.provenance.record) == record for r in entity.records
-                )
+            if match is not None and document is not None:
+                held = any(r.provenance.document == document for r in entity.records)
                 match = replace(match, holds_record=held)
             if match is not None and (
                 match.entity_id not in best or match.score > best[match.entity_id].score

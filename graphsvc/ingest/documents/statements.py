@@ -7,13 +7,18 @@ through the same validation, source defaults, redirects and writes as every othe
   same file from two channels is one node), with its title, date, language, kind, hash,
   source, file name, media type, pages, whether OCR read it, and ``text``: the text every span
   of its mentions points into. An attachment is ``ATTACHED_TO`` the message that carried it;
-- one **entity record** per thing named (record id = the document's id), with the values the
+- one **entity record** per thing named (record id ``<document id>#<start>-<end>`` of its first
+  mention: two things of one document stay two records when an analyst merges them), with the
+  values the
   document gives: a selector's value (its id is derived from it, so the phone of a report and
   the phone of the call records are one node), a crypto address's currency, an identity
   document's kind, an account's BIC; a name, and a person's birth date. Its provenance points
   at the first mention: ``document``, ``span``, ``extractor``, ``confidence``;
 - one ``MENTIONED_IN`` link per mention, from the entity to the document, whose provenance
-  ``span`` slices the document's text to exactly the words (``properties.mention``);
+  ``span`` slices the document's text to exactly the words (``properties.mention``) and whose
+  ``confidence`` is the finder's (how sure it is that these words mention such a thing; what
+  resolution decided is not in it: a second run, resolving to the same entity on a surer
+  score, must write the same link);
 - one co-mention link (``CO_MENTIONED`` unless the source's ``extraction.coMention`` names
   another type) per pair of things named in one sentence (or paragraph), its span from the
   first mention to the last, its ``mentions`` the two spans, dated by the sentence's own date
@@ -261,7 +266,7 @@ class Statements:
         if self.resolver is None:
             return Decision(entity_id=new_id, resolved=None)
         return self.resolver.decide(
-            scope, named.etype, named.value, new_id, named.birth_date, (self.source, doc_id)
+            scope, named.etype, named.value, new_id, named.birth_date, doc_id
         )
 
     def _entity(self, named: Named, decision: Decision, doc_id: str, observed: Record) -> Record:
@@ -287,7 +292,7 @@ class Statements:
             "properties": properties,
             "provenance": {
                 "source": self.source,
-                "record": doc_id,
+                "record": f"{doc_id}#{first.start}-{first.end}",
                 "method": "extracted",
                 "document": doc_id,
                 "span": [first.start, first.end],
@@ -307,9 +312,6 @@ class Statements:
         when: str | None,
         observed: Record,
     ) -> Record:
-        confidence = mention.confidence
-        if decision.resolved is not None:
-            confidence = round(confidence * decision.resolved.score, 4)
         properties: dict[str, Any] = {"mention": mention.text, "kind": mention.kind}
         if when:
             properties["date"] = when
@@ -327,7 +329,7 @@ class Statements:
                 "document": doc_id,
                 "span": [mention.start, mention.end],
                 "extractor": mention.extractor,
-                "confidence": confidence,
+                "confidence": mention.confidence,
                 **observed,
             },
         }

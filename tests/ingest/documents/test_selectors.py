@@ -84,6 +84,32 @@ def test_national_numbers_are_read_in_the_sources_region() -> None:
     assert [m.value for m in found(text, None)] == ["+40721234567"]
 
 
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("mobile 07700 900461, e-mail liam@example.co.uk", "GB"),
+        ("qu'il joint au +44 7700 900461.", "FR"),
+        ("Tél. : 07700 900187", "GB"),
+    ],
+)
+def test_a_number_outside_the_listed_ranges_after_a_phone_word(text: str, region: str) -> None:
+    # the UK's 07700 900xxx range is reserved for fiction: phonenumbers calls it invalid
+    phone = one(text, "phone", region)
+    assert phone.value.startswith("+447700900") and phone.confidence == 0.85
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UK company number 14587236 registered in 2021",  # "number" is no phone word
+        "Procédure 07700 900461 classée",
+        "07700 900461",
+    ],
+)
+def test_a_number_outside_the_listed_ranges_alone_is_no_phone(text: str) -> None:
+    assert [m for m in found(text, "GB") if m.kind == "phone"] == []
+
+
 def test_a_phone_written_with_non_breaking_spaces_keeps_its_exact_span() -> None:
     text = "tél.\u00a0: 06\u00a012\u00a034\u00a056\u00a078."
     phone = one(text, "phone")
@@ -163,6 +189,15 @@ def test_a_capitalised_word_is_no_bic_without_its_context() -> None:
     assert pairs("Les ENQUETES et les DOSSIERS de BNPAFRPP restent ouverts.") == []
     assert pairs("BIC inconnu, puis bien plus loin dans le texte: BNPAFRPP") == []
     assert pairs("BIC BNPAZZPP") == []  # no country ZZ
+
+
+def test_a_bic_shaped_name_far_from_an_iban_is_no_bic() -> None:
+    # a regression: the text between an IBAN and a word after it used to be read backwards
+    # (empty), so any eight capitals after an IBAN anywhere were "next to" it
+    text = f"Le compte {IBAN_RO} reçoit les fonds. Le réseau est dirigé par COJOCARU Loredana."
+    assert pairs(text) == [("iban", IBAN_RO)]
+    text = f"COJOCARU Loredana a ouvert, bien plus tard, le compte {IBAN_RO}."
+    assert pairs(text) == [("iban", IBAN_RO)]
 
 
 # -- IP addresses ---------------------------------------------------------------------------------
@@ -276,6 +311,8 @@ PLATES = [
     ("B 123 ABC", "B123ABC", False),  # RO Bucharest
     ("B-123-ABC", "B123ABC", True),  # RO with dashes
     ("AB12 CDE", "AB12CDE", False),  # UK
+    ("1 KJT 482", "1KJT482", False),  # BE as often written, with spaces
+    ("1KJT482", "1KJT482", False),  # BE compact
     ("WA 12345", "WA12345", False),  # PL
 ]
 CONTEXTS = [
