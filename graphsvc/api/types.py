@@ -98,6 +98,8 @@ class Principal:
 
 # -- provenance, grading, handling -----------------------------------------------------------------
 
+MAX_QUOTE_AROUND = 500
+
 
 @strawberry.type(description="Where a record came from.")
 class Provenance:
@@ -111,6 +113,29 @@ class Provenance:
     span: list[int] | None = strawberry.field(description="[start, end) characters in it")
     extractor: str | None
     note: str | None = strawberry.field(description="for analyst assessments: their reasoning")
+
+    @strawberry.field(
+        description="For extracted facts: the words of the document the span covers (with up "
+        "to `around` characters either side, at most 500), read from the document's `text` as "
+        "the caller may see it; null without a span or when the caller may not see the "
+        "document."
+    )
+    def quote(self, info: strawberry.Info, around: int = 0) -> str | None:
+        if self.document is None or self.span is None:
+            return None
+        if not 0 <= around <= MAX_QUOTE_AROUND:
+            raise InvalidInput(f"must be between 0 and {MAX_QUOTE_AROUND}", field="around")
+        ctx = context(info)
+        document = ctx.entity(self.document)
+        texts = document.properties.get("text") if document is not None else None
+        if not texts:
+            return None
+        text = str(texts[0])
+        start, end = self.span
+        if end > len(text):
+            return None
+        ctx.returned_entity(self.document)
+        return text[max(0, start - around) : end + around]
 
     @classmethod
     def of(cls, p: ProvenanceModel) -> Provenance:
