@@ -23,6 +23,10 @@ RUN python -m venv /opt/venv \
 
 # -- runtime ----------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}
+# Tesseract with its French and English packs: OCR of scanned PDF pages and images
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1

@@ -47,10 +47,11 @@ ocr:
 		echo "warning: apt-get did not install $(OCR_PACKAGES): OCR will be unavailable" >&2; \
 	fi
 
-# The seed is loaded once; the marker is written only when ingestion succeeded completely.
+# The seed is loaded once: the structured sources, then the reports, e-mails and scans that text
+# extraction reads (seed/reports). The marker is written only when ingestion succeeded completely.
 $(SEEDED): $(INSTALLED)
 	mkdir -p $(dir $(STORE))
-	$(BIN)/graphsvc --store $(STORE) ingest seed/manifest.yaml
+	$(BIN)/graphsvc --store $(STORE) ingest seed/manifest.yaml seed/reports/manifest.yaml
 	touch $@
 
 seed: $(SEEDED)

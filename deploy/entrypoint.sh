@@ -10,7 +10,9 @@
 # Settings (environment):
 #   GRAPHSVC_LOAD_SEED         1 or 0; default 1 on embedded, 0 on neo4j (docker-compose.yml
 #                              sets 1): never load the demo case into a real database unasked
-#   GRAPHSVC_SEED_MANIFEST     default seed/manifest.yaml
+#   GRAPHSVC_SEED_MANIFEST     the manifests of the seed case, separated by spaces; default
+#                              "seed/manifest.yaml seed/reports/manifest.yaml" (the structured
+#                              sources, then the reports, e-mails and scans read by extraction)
 #   GRAPHSVC_PRINCIPALS        default seed/principals.yaml (its demo tokens are public)
 #   GRAPHSVC_STORE             embedded store file, default data/graph.db
 #   GRAPHSVC_AUDIT             audit log file (SQLite); keep it on a volume
@@ -25,7 +27,7 @@
 set -eu
 
 backend="${GRAPHSVC_BACKEND:-embedded}"
-manifest="${GRAPHSVC_SEED_MANIFEST:-seed/manifest.yaml}"
+manifest="${GRAPHSVC_SEED_MANIFEST:-seed/manifest.yaml seed/reports/manifest.yaml}"
 principals="${GRAPHSVC_PRINCIPALS:-seed/principals.yaml}"
 port="${PORT:-8000}"
 
@@ -74,7 +76,8 @@ neo4j)
     done
     if [ "$load_seed" = "1" ]; then
         say "loading the seed case $manifest into Neo4j (idempotent)"
-        graphsvc ingest "$manifest" --quiet
+        # shellcheck disable=SC2086 # one argument per manifest
+        graphsvc ingest $manifest --quiet
     fi
     ;;
 embedded)
@@ -85,7 +88,8 @@ embedded)
     # mounted. A load that fails removes the file it created, so the next start tries again.
     if [ "$load_seed" = "1" ] && [ ! -e "$store" ]; then
         say "first start: loading the seed case $manifest into $store"
-        if ! graphsvc --store "$store" ingest "$manifest" --quiet; then
+        # shellcheck disable=SC2086 # one argument per manifest
+        if ! graphsvc --store "$store" ingest $manifest --quiet; then
             rm -f "$store" "$store-wal" "$store-shm"
             say "loading the seed case failed; $store removed"
             exit 1

@@ -297,6 +297,7 @@ class Ingestor:
         read, so names resolve against the documents before them."""
         file = str(path)
         config = self._document_source(file, source)
+        self._flush(final=False)  # what the files before it said is there to resolve against
         self.report.file(file)
         try:
             documents = read_document(path)

@@ -5,6 +5,7 @@ may see), re-ingestion, bad input, OCR missing, the source's co-mention settings
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -371,3 +372,28 @@ def test_the_source_chooses_the_co_mention_link_and_its_context(
     ) as error:
         ingest(embedded_store, manifest)
     assert error.value.field == "sources.notes.extraction.coMention"
+
+
+def test_names_resolve_against_the_files_before_them_in_the_same_run(
+    embedded_store: EmbeddedStore, tmp_path: Path, everyone: Scope
+) -> None:
+    person = {
+        "kind": "entity",
+        "id": "fr:P-1",
+        "type": "Person",
+        "properties": {"name": "BELKACEM Karim"},
+        "provenance": {"source": "notes", "record": "P-1"},
+    }
+    (tmp_path / "people.jsonl").write_text(json.dumps(person) + "\n", encoding="utf-8")
+    manifest = write_case(tmp_path, {"good.txt": GOOD.encode()})
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data["files"].insert(0, {"path": "people.jsonl", "source": "notes"})
+    manifest.write_text(yaml.safe_dump(data), encoding="utf-8")
+    report = ingest(embedded_store, manifest)
+    assert report.rejected == 0 and report.documents.resolved >= 1
+    mentioned = {
+        link.properties["mention"]
+        for link in links_of(embedded_store, everyone, "fr:P-1")
+        if link.type == "MENTIONED_IN"
+    }
+    assert mentioned == {"Karim BELKACEM"}
