@@ -30,6 +30,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import fingerprints
@@ -192,6 +193,7 @@ def _outside(found: Iterable[Mention], taken: Sequence[Mention]) -> list[Mention
 # -- grouping mentions into things ---------------------------------------------------------------
 
 
+@lru_cache(maxsize=65_536)
 def name_words(kind: str, text: str) -> tuple[str, ...]:
     """The words a name is compared by: its ``fingerprints`` form for organisations (legal
     forms and their spellings folded), its ``normality`` form otherwise."""
@@ -255,15 +257,13 @@ def _group(
 class _Cluster:
     kind: str
     mentions: list[Mention]
+    widest: frozenset[str] = frozenset()  # the words of its fullest mention
 
-    @property
-    def words(self) -> frozenset[str]:
-        return frozenset(w for m in self.mentions for w in name_words(self.kind, m.text))
-
-    @property
-    def widest(self) -> frozenset[str]:
-        """The words of its fullest mention."""
-        return max((frozenset(name_words(self.kind, m.text)) for m in self.mentions), key=len)
+    def __post_init__(self) -> None:
+        if not self.widest:
+            self.widest = max(
+                (frozenset(name_words(self.kind, m.text)) for m in self.mentions), key=len
+            )
 
     @property
     def ruled(self) -> bool:
@@ -382,7 +382,8 @@ ECHO_CONFIDENCE = 0.75  # a surname or name found again where the model saw noth
 def _echoes(text: str, clusters: list[_Cluster], mentions: list[Mention]) -> list[Mention]:
     """Names written again where the model saw nothing: a person's surname (a word a rule read
     in capitals, ``RUSU``, ``Müller``) and any written form of a person or organisation, as
-    whole words outside every other mention; they join their cluster."""
+    whole words outside every other mention; they join their cluster. A form two of them share
+    is not looked for: which one is meant is for a reader to say."""
     taken = sorted((m.start, m.end) for m in mentions)
     starts = [s for s, _ in taken]
     forms: dict[str, _Cluster | None] = {}  # the written form -> its cluster (None: several)
@@ -403,32 +404,30 @@ def _echoes(text: str, clusters: list[_Cluster], mentions: list[Mention]) -> lis
                     if word.isupper() and word.isalpha():
                         offer(word, c)
                         offer(word.capitalize(), c)
+    usable = {form: c for form, c in forms.items() if c is not None}
+    if not usable:
+        return []
+    # one pass over the text; at each place the longest form is tried first
+    alternatives = "|".join(re.escape(f) for f in sorted(usable, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])")
     out: list[Mention] = []
-    for form, cluster in sorted(forms.items(), key=lambda item: -len(item[0])):
-        if cluster is None:
-            continue  # a form two people share: which one is meant is for a reader to say
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(form)}(?![\w'’-])")
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            before = bisect.bisect_left(starts, end)
-            if before > 0 and taken[before - 1][1] > start:
-                continue
-            if any(s < end and start < e for s, e in taken[max(0, before - 3) : before]):
-                continue
-            echo = Mention(
-                kind=cluster.kind,
-                start=start,
-                end=end,
-                text=match.group(),
-                value=match.group(),
-                confidence=ECHO_CONFIDENCE,
-                extractor=cluster.mentions[0].extractor,
-            )
-            cluster.mentions.append(echo)
-            out.append(echo)
-            index = bisect.bisect_left(starts, start)
-            starts.insert(index, start)
-            taken.insert(index, (start, end))
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        before = bisect.bisect_left(starts, end)  # the mentions starting before this ends
+        if before > 0 and taken[before - 1][1] > start:
+            continue
+        cluster = usable[match.group()]
+        echo = Mention(
+            kind=cluster.kind,
+            start=start,
+            end=end,
+            text=match.group(),
+            value=match.group(),
+            confidence=ECHO_CONFIDENCE,
+            extractor=cluster.mentions[0].extractor,
+        )
+        cluster.mentions.append(echo)
+        out.append(echo)
     return out
 
 
