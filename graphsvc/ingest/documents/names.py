@@ -170,15 +170,17 @@ _COMPANY = re.compile(
     rf"|{_WORD}(?:{_GAP}(?:{_WORD}|&|de|du|des|la|le|et|of|and)){{0,4}}{_GAP}(?:{_LEGAL_FORMS}))"
     r"(?![\w])"
 )
+# determiners, and the common nouns before a company's name written in lower case ("la société
+# Lys Holding"; "Société Générale" is a name)
 _LEAD = re.compile(
-    r"^(?:(?:la société|la sté|société|sté|le groupe|la banque|the|a|an|un|une|des|du|de|le|"
-    r"la|les)\s+|l['’]entreprise\s+|l['’]association\s+|l['’])",
-    re.IGNORECASE,
+    r"^(?:(?:(?i:the|a|an|un|une|des|du|de|le|la|les)\s+)?"
+    r"(?:société|sté|groupe|banque|entreprise|association|compagnie|company|firm)\s+"
+    r"|(?i:the|a|an|un|une|des|du|de|le|la|les)\s+|(?i:l)['’](?:entreprise\s+|association\s+)?)"
 )
 _TRAIL = re.compile(r"[\s,.;:!?'’\"»)\]|*_-]+$")
 _HAS_LETTER = re.compile(rf"[{_UPPER}{_LOWER}]")
 _DIGIT = re.compile(r"\d")
-_MARKUP = re.compile(r"\*\*|__|[*`|]|^\s{0,3}#{1,6}(?=\s)|^\s*>|(?<=\s)_|_(?=\s)", re.MULTILINE)
+_MARKUP = re.compile(r"\*\*|__|[*`]|^\s{0,3}#{1,6}(?=\s)|^\s*>|(?<=\s)_|_(?=\s)", re.MULTILINE)
 
 
 def ner_models() -> dict[str, str]:
@@ -267,9 +269,10 @@ class NameFinder:
 
 
 def model_view(piece: str) -> str:
-    """``piece`` as the model reads it: same length, markup blanked, surnames in capitals next
-    to a first name capitalised."""
-    view = _MARKUP.sub(lambda m: " " * len(m.group()), piece)
+    """``piece`` as the model reads it: same length, markup blanked, a table's cell borders made
+    ``;`` (a name never runs from one cell into the next), surnames in capitals next to a first
+    name capitalised."""
+    view = _MARKUP.sub(lambda m: " " * len(m.group()), piece).replace("|", ";")
     chars = list(view)
     for match in _PERSON.finditer(view):
         for word in _CAPS.finditer(match.group()):
@@ -346,6 +349,9 @@ def _is_name(text: str, start: int, end: int, kind: str, proper: bool) -> bool:
         return False  # "Date Liam Patrick", "IBAN FR76": a label and what follows
     if _TITLE_START.fullmatch(words + " "):
         return False  # a rank alone: "Brigadier", "Lieutenant de police"
+    title = _TITLE_START.match(words + " ")
+    if title and not any(w[:1].isupper() for w in words[title.end() :].split()):
+        return False  # a rank and its function: "Capitaine de police rédacteur"
     codes = [w.strip(",;/") for w in split]
     if all(len(w) == 2 and w.isupper() and w in COUNTRIES for w in codes):
         return False  # country codes of a table: "BE, FR"

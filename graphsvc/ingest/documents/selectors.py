@@ -12,7 +12,7 @@ is not a mention. What is found and how:
   metadata, the UK's 07700 900xxx reserved for fiction) is taken at ``Leniency.POSSIBLE`` only
   after a word naming a phone within ``PHONE_BEFORE`` characters (tél, portable, mobile, phone,
   landline, WhatsApp, joint au...; not "numéro" or "number", which precede references too),
-  with a lower confidence.
+  written with at least ``PHONE_CONTEXT_DIGITS`` digits, with a lower confidence.
 - **e-mail addresses**: ``local@domain.tld``; the span stops before trailing punctuation.
 - **IBANs**: two letters, two digits, then letters and digits in groups separated by single
   spaces or written compact; the longest run of groups schwifty validates (country format and
@@ -101,6 +101,7 @@ RANK: dict[str, int] = {
 
 BIC_WINDOW = 30  # characters before a BIC in which "BIC" or "SWIFT" must appear
 PHONE_BEFORE = 40  # characters before an unlisted phone number searched for a phone word
+PHONE_CONTEXT_DIGITS = 8  # the fewest digits of an unlisted phone number
 PLATE_BEFORE = 50  # characters before a plate searched for a context word
 PLATE_AFTER = 30  # ... and after it
 
@@ -334,6 +335,8 @@ def _phones(text: str, region: str | None) -> Iterator[_Candidate]:
             continue
         if _PHONE_CONTEXT.search(text, max(0, match.start - PHONE_BEFORE), match.start) is None:
             continue
+        if sum(char.isdigit() for char in match.raw_string) < PHONE_CONTEXT_DIGITS:
+            continue  # "called 37 times since August 2024": a year is no phone number
         try:
             value = normalize_phone(match.raw_string, region)
         except ValueError:

@@ -112,3 +112,25 @@ def test_malformed_labels_are_refused_naming_the_field(
         evaluate(write(tmp_path, documents), schema)
     assert error.value.field == field
     assert error.value.file == str(tmp_path / "labels.yaml")
+
+
+HELDOUT = Path(__file__).resolve().parents[3] / "seed" / "reports" / "heldout" / "labels.yaml"
+
+
+@pytest.mark.slow
+def test_the_held_out_reports_keep_their_measured_quality(schema: Schema) -> None:
+    """A floor under the figures of the README on the six reports written after the extraction
+    rules (seed/reports/heldout): selectors near-perfect, names and links well above chance."""
+    result = evaluate(HELDOUT, schema)
+    selectors = Score()
+    for kind in ("phone", "email", "iban", "bic", "ip", "crypto", "plate", "iddoc"):
+        s = result.scores[kind]
+        selectors.tp, selectors.fp, selectors.fn = (
+            selectors.tp + s.tp,
+            selectors.fp + s.fp,
+            selectors.fn + s.fn,
+        )
+    assert (selectors.precision or 0) >= 0.98 and (selectors.recall or 0) >= 0.98
+    assert (result.scores["person"].f1 or 0) >= 0.85
+    assert (result.scores["links"].f1 or 0) >= 0.7
+    assert result.languages_right == len(result.documents) == 6

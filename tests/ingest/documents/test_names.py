@@ -110,3 +110,29 @@ def test_undetermined_language_falls_back_to_french(finder: NameFinder) -> None:
     assert finder.model_for(None) == finder.models["fr"]
     assert finder.model_for("ro") == finder.models["fr"]
     assert finder.read("", None).names == []
+
+
+def test_a_companys_common_noun_goes_only_when_written_in_lower_case(finder: NameFinder) -> None:
+    text = (
+        "Le compte est tenu par la Société Générale à Paris. "
+        "Les fonds passent par la société Lys Holding SAS."
+    )
+    found = names(finder, text, "fr")
+    assert ("organization", "Société Générale") in found
+    assert ("organization", "Lys Holding SAS") in found
+
+
+def test_names_do_not_run_across_table_cells_and_ranks_with_a_function_are_not_names(
+    finder: NameFinder,
+) -> None:
+    text = (
+        "| Titulaire | Banque | IBAN | BIC | Observations |\n"
+        "|---|---|---|---|---|\n"
+        "| Sorin BALAN | BNP Paribas | FR76 3000 4019 4400 0104 8721 508 | BNPAFRPP | reçoit |\n"
+        "\n"
+        "Capitaine de police rédacteur : Julien FERRAND\n"
+    )
+    found = names(finder, text, "fr")
+    assert ("person", "Sorin BALAN") in found
+    assert not any("|" in t or "Observations" in t or "Titulaire" in t for _, t in found)
+    assert not any("rédacteur" in t for _, t in found)

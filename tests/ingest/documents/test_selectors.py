@@ -102,6 +102,7 @@ def test_a_number_outside_the_listed_ranges_after_a_phone_word(text: str, region
     "text",
     [
         "UK company number 14587236 registered in 2021",  # "number" is no phone word
+        "it has been called 37 times since August 2024",  # a year after a phone word
         "Procédure 07700 900461 classée",
         "07700 900461",
     ],
