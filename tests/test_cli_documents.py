@@ -156,7 +156,7 @@ def test_entities_merge_split_undo_and_list(files: Files) -> None:
     merge = merged.json()
     assert (merge["kind"], merge["target"], merge["movedRecords"]) == ("merge", first, 1)
     (moved,) = merge["records"]
-    assert moved["source"] == "pv" and moved["record"].startswith(f"{doc_id}#")
+    assert moved["source"] == "pv" and moved["record"].startswith(f"{doc_id}@")
     gone = files("entity", second, "--as", "analyst")
     assert gone.code == 2 and f"no entity {second!r}" in gone.err
     split = files(

@@ -116,9 +116,10 @@ class Provenance:
 
     @strawberry.field(
         description="For extracted facts: the words of the document the span covers (with up "
-        "to `around` characters either side, at most 500), read from the document's `text` as "
-        "the caller may see it; null without a span or when the caller may not see the "
-        "document."
+        "to `around` characters either side, at most 500), read from the text this record was "
+        "extracted from (the document's `text` asserted by the same source and the record "
+        "`doc:…@<text version>`) as the caller may see it; null without a span or when the "
+        "caller may not see that text."
     )
     def quote(self, info: strawberry.Info, around: int = 0) -> str | None:
         if self.document is None or self.span is None:
@@ -127,12 +128,19 @@ class Provenance:
             raise InvalidInput(f"must be between 0 and {MAX_QUOTE_AROUND}", field="around")
         ctx = context(info)
         document = ctx.entity(self.document)
-        texts = document.properties.get("text") if document is not None else None
-        if not texts:
+        if document is None:
             return None
-        text = str(texts[0])
+        record = self.record.split("#", 1)[0]  # an entity record: <document record>#<span>
+        text = next(
+            (
+                str(st.value)
+                for st in document.statements
+                if st.property == "text" and st.source == self.source and st.record == record
+            ),
+            None,
+        )
         start, end = self.span
-        if end > len(text):
+        if text is None or end > len(text):
             return None
         ctx.returned_entity(self.document)
         return text[max(0, start - around) : end + around]

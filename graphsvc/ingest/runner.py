@@ -304,6 +304,11 @@ class Ingestor:
         except (InvalidInput, OcrUnavailable) as exc:
             self.report.reject(exc.file or file, exc.line, None, reason=exc.message)
             return
+        except GraphsvcError:
+            raise  # the settings (OCR, models) are wrong: an error of the run, not of the file
+        except Exception as exc:  # a reader's fault on a hostile file must not stop the run
+            self.report.reject(file, None, None, reason=f"could not be read ({_fault(exc)})")
+            return
         if self._extractor is None:
             self._extractor = Extractor()
         statements = Statements(
@@ -318,9 +323,15 @@ class Ingestor:
             self.report.file(where)
             for skipped in document.skipped:
                 self.report.reject(where, None, None, reason=f"attachment not read: {skipped}")
-            extraction = self._extractor.extract(
-                document.text, document.language, config.region, context
-            )
+            try:
+                extraction = self._extractor.extract(
+                    document.text, document.language, config.region, context
+                )
+            except GraphsvcError:
+                raise
+            except Exception as exc:  # as above: this document is reported, the others read
+                self.report.reject(where, None, None, reason=f"not extracted ({_fault(exc)})")
+                continue
             record = statements.document_record(document, extraction)
             try:
                 assertion = self._validate(record, config.name)
@@ -330,7 +341,7 @@ class Ingestor:
             if not isinstance(assertion, EntityAssertion):  # pragma: no cover - an entity
                 raise AssertionError(type(assertion))
             scope = ReadersScope.of_readers(
-                assertion.handling, self.schema.policy, home=config.region
+                assertion.handling, self.schema.policy, country=config.region
             )
             parent = documents[document.parent] if document.parent is not None else None
             units = [(1, [record]), *statements.units(document, extraction, scope, parent)]
@@ -480,3 +491,9 @@ class Ingestor:
         self._run_types.setdefault(src.id, src.type)
         self._run_types.setdefault(dst.id, dst.type)
         return draft.resolve(src, dst)
+
+
+def _fault(exc: Exception) -> str:
+    """An unexpected error, for a problem report: its kind and its first line."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__

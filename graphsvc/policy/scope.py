@@ -78,37 +78,37 @@ class ReadersScope(Scope):
     links the two (the document's mentions, a ``POSSIBLY_SAME_AS`` candidate). Those links carry
     the document's handling, so whoever reads the document reads them, and with them the
     entity's id. A record may therefore stand behind such a link only when every reader of the
-    document may see it anyway; this scope accepts exactly those records. For a record ``r``
-    and the document's handling ``d``:
+    document may see it anyway, today and for as long as they may see the document; this scope
+    accepts exactly those records. For a record ``r`` and the document's handling ``d``:
 
     - ``r``'s classification is at or below ``d``'s, and ``r``'s caveats are among ``d``'s
       (a reader holds at least ``d``'s clearance and caveats, perhaps no more);
     - releasability: if ``d`` is releasable to everyone, ``r`` must be too; otherwise ``r`` is
-      releasable to everyone or to every code ``d`` is releasable to. Readers of the
-      originating agency see ``d`` whatever it says: ``r`` must then be the same agency's, or
-      releasable to that agency or to its country ``home`` (the source's country);
-    - retention: ``r`` has no ``retainUntil``, or keeps at least as long as ``d`` does.
+      releasable to everyone or to every code ``d`` is releasable to. Staff of the originating
+      agency see ``d`` whatever it says, from any country: ``r`` must then be the same
+      agency's, releasable to everyone, or releasable to that agency by name;
+    - retention: ``r`` has no ``retainUntil``; or it is the same agency's (whose staff ignore
+      retention) and keeps at least as long as ``d``. Another agency's record with a
+      ``retainUntil`` would vanish for the originator's staff, who see ``d`` for ever.
 
-    The synthetic principal is the document's originator at ``d``'s level (the stores use its
-    country only to read a selector typed into a search); ``allows`` does not consult it.
+    The synthetic principal is the document's originator at ``d``'s level, in ``country`` (the
+    stores use it only to read a selector typed into a search); ``allows`` does not consult it.
     """
 
     handling: Handling
-    home: str | None = None
 
     @classmethod
     def of_readers(
         cls,
         handling: Handling,
         policy: HandlingPolicy,
-        home: str | None = None,
+        country: str | None = None,
         today: date | None = None,
     ) -> ReadersScope:
-        home = home.upper() if home else None
         principal = Principal(
             id=f"readers-of:{handling.originator}",
             agency=handling.originator,
-            country=home or "XK",  # XK: any valid code; the rule below never reads it
+            country=(country or "XK").upper(),  # XK: any valid code; the rule never reads it
             clearance=handling.classification,
             caveats=frozenset(handling.caveats),
             roles=frozenset({"analyst"}),
@@ -119,7 +119,6 @@ class ReadersScope(Scope):
             policy=policy,
             today=today or datetime.now(UTC).date(),
             handling=handling,
-            home=home,
         )
 
     def allows(self, handling: Handling) -> bool:
@@ -130,8 +129,10 @@ class ReadersScope(Scope):
             return False
         if not set(handling.caveats) <= set(read.caveats):
             return False
+        same_agency = handling.originator == read.originator
         if handling.retain_until is not None and (
-            handling.retain_until < self.today.isoformat()
+            not same_agency
+            or handling.retain_until < self.today.isoformat()
             or read.retain_until is None
             or handling.retain_until < read.retain_until
         ):
@@ -139,12 +140,10 @@ class ReadersScope(Scope):
         released = set(handling.releasable_to)
         if not released:
             return True
-        if handling.originator != read.originator and not (
-            read.originator in released or (self.home is not None and self.home in released)
-        ):
+        if not same_agency and read.originator not in released:
             return False
         return bool(read.releasable_to) and set(read.releasable_to) <= released
 
     @property
     def key(self) -> tuple[object, ...]:
-        return ("readers", self.handling, self.home, self.today.isoformat())
+        return ("readers", self.handling, self.principal.country, self.today.isoformat())

@@ -216,13 +216,15 @@ def read_document(path: str | Path, *, ocr: OcrSettings | None = None) -> list[S
 
 def _trimmed(document: SourceDocument) -> SourceDocument:
     """The document without white space around its text (what the graph stores and spans
-    index), its field spans moved with it."""
-    text = document.text.strip()
+    index), its field spans moved with it; a character no encoding can write (a lone
+    surrogate an undecodable byte left) replaced by U+FFFD, one for one."""
+    text = _SURROGATES.sub("\ufffd", document.text).strip()
     lead = len(document.text) - len(document.text.lstrip())
     if text == document.text:
         return document
     fields = {k: [(a - lead, b - lead) for a, b in v] for k, v in document.fields.items()}
-    return replace(document, text=text, fields=fields)
+    title = _SURROGATES.sub("\ufffd", document.title) if document.title else document.title
+    return replace(document, text=text, fields=fields, title=title)
 
 
 class _Limit(InvalidInput):
@@ -797,8 +799,26 @@ _ADDRESS_HEADERS = (
 
 
 def _unfold(value: str) -> str:
-    value = re.sub(r"\r?\n(?=[ \t])", "", value)
+    value = re.sub(r"\r?\n(?=[ \t])", "", _undo_surrogates(value))
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _undo_surrogates(value: str) -> str:
+    """A header written in 8-bit without RFC 2047 encoding reaches us with its bytes as lone
+    surrogates: read those bytes as UTF-8, else Windows-1252 (as text parts are read), and
+    replace whatever still cannot be read."""
+    if not _SURROGATES.search(value):
+        return value
+    raw = value.encode("utf-8", "surrogateescape")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return _SURROGATES.sub("\ufffd", raw.decode("utf-8", "replace"))  # pragma: no cover
 
 
 def _raw_header(message: Message, name: str) -> str | None:
@@ -913,6 +933,8 @@ def _email_text(
             subject = _unfold(str(message["subject"]))
         except _HEADER_FAULTS:
             subject = _raw_header(message, "subject") or ""
+        if "\ufffd" in subject:  # 8-bit without encoded words: the parser gave up on bytes
+            subject = _raw_header(message, "subject") or subject
         add("Subject", subject, "subject", [(0, len(subject))] if subject else [])
     try:
         body_part = message.get_body(preferencelist=("plain", "html"))
@@ -930,12 +952,15 @@ def _email_text(
 # -- PDF and images ------------------------------------------------------------------------------
 
 
-def _iso_utc(moment: datetime) -> str:
+def _iso_utc(moment: datetime) -> str | None:
     """ISO 8601 in UTC with ``Z``; a time without an offset is taken as UTC (the model's rule
-    for naive times)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    for naive times); None for a moment UTC cannot hold (year 9999 west of Greenwich)."""
+    try:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+        return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    except (OverflowError, ValueError):
+        return None
 
 
 def _pdf_title(metadata: Any) -> str | None:

@@ -7,8 +7,10 @@ same type that the store's name search proposes, and with those this run has alr
   forms) and ``normality``; ``rapidfuzz`` compares them (the better of an order-free ratio on
   the normalised names and a plain ratio on the fingerprints); a phonetic key (``jellyfish``
   metaphone of each word) says how many words sound alike. The score is
-  ``0.75 * text + 0.25 * sound``; a name whose words are all words of the other (``Marchand``
-  and ``Élodie Marchand``) scores at most the middle band: it may be the same, no more.
+  ``0.75 * text + 0.25 * sound``; a name of two words or more whose words are all words of
+  the other (``Liam Corrigan`` and ``Liam Patrick Corrigan``) scores ``SUBSET_SCORE``, the
+  middle band: it may be the same, no more. A single word (a surname alone) gets no such
+  credit: it would be "possibly" everyone who bears it.
 - attributes must be compatible: a birth date read next to the name (``née le 23/09/1984``)
   that differs from the entity's stops an automatic resolution; the same birth date (a partial
   one such as ``1984-09`` agrees with any day it contains) adds ``BIRTH_BONUS`` to the score.
@@ -47,6 +49,7 @@ from graphsvc.store.protocol import GraphStore
 RESOLVER = "graphsvc.resolve/1"
 CANDIDATES = 10
 BIRTH_BONUS = 0.1  # the same birth date next to the name makes a match that much surer
+SUBSET_SCORE = 0.85  # a name of two words or more all in the other: may be the same, no more
 _NAME_PROPERTIES = ("name", "aliases", "full")
 
 
@@ -124,8 +127,9 @@ def similarity(a: str, b: str) -> tuple[float, tuple[str, ...]]:
         f"sound {len(sounds_a & sounds_b)}/{len(sounds_a | sounds_b)}",
     ]
     words_a, words_b = set(_words(a)), set(_words(b))
-    if words_a and words_b and (words_a < words_b or words_b < words_a):
-        score = max(score, 0.85)
+    shorter = min(words_a, words_b, key=len)
+    if len(shorter) >= 2 and (words_a < words_b or words_b < words_a):
+        score = SUBSET_SCORE
         reasons.append("every word of the shorter name is in the longer")
     return round(min(score, 1.0), 4), tuple(reasons)
 
@@ -213,10 +217,12 @@ def _same_day(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
 
-def new_entity_id(etype: str, document_id: str, name: str) -> str:
-    """The id of an entity first read in a document: stable across runs."""
-    digest = hashlib.sha256(f"{document_id}\x1f{etype}\x1f{name_key(name)}".encode()).hexdigest()
-    return f"x:{etype.lower()}:{digest[:20]}"
+def new_entity_id(etype: str, source: str, document_id: str, name: str) -> str:
+    """The id of an entity first read in a document: stable across runs, and one per source,
+    so that the same file read through a source of narrower handling never lands on an entity
+    made (and perhaps merged by an analyst) for the readers of another."""
+    key = f"{source}\x1f{document_id}\x1f{etype}\x1f{name_key(name)}"
+    return f"x:{etype.lower()}:{hashlib.sha256(key.encode()).hexdigest()[:20]}"
 
 
 _BIRTH = re.compile(

@@ -6,14 +6,17 @@ through the same validation, source defaults, redirects and writes as every othe
 - the **Document** entity: id ``doc:<first 32 hex digits of the SHA-256 of its bytes>`` (the
   same file from two channels is one node), with its title, date, language, kind, hash,
   source, file name, media type, pages, whether OCR read it, and ``text``: the text every span
-  of its mentions points into. An attachment is ``ATTACHED_TO`` the message that carried it;
-- one **entity record** per thing named (record id ``<document id>#<start>-<end>`` of its first
-  mention: two things of one document stay two records when an analyst merges them), with the
-  values the
-  document gives: a selector's value (its id is derived from it, so the phone of a report and
-  the phone of the call records are one node), a crypto address's currency, an identity
-  document's kind, an account's BIC; a name, and a person's birth date. Its provenance points
-  at the first mention: ``document``, ``span``, ``extractor``, ``confidence``;
+  of its mentions points into, asserted by the record ``<document id>@<text version>``
+  (``document_record``: the same bytes read into another text, by another OCR engine, make
+  another record beside the first, and every record read from a text names that text's
+  version). An attachment is ``ATTACHED_TO`` the message that carried it;
+- one **entity record** per thing named (record id ``<document record>#<start>-<end>`` of its
+  first mention: two things of one document stay two records when an analyst merges them),
+  with the values the document gives: a selector's value (its id is derived from it, so the
+  phone of a report and the phone of the call records are one node), a crypto address's
+  currency, an identity document's kind, an account's BIC; a name, and a person's birth date.
+  Its provenance points at the first mention: ``document``, ``span``, ``extractor``,
+  ``confidence``;
 - one ``MENTIONED_IN`` link per mention, from the entity to the document, whose provenance
   ``span`` slices the document's text to exactly the words (``properties.mention``) and whose
   ``confidence`` is the finder's (how sure it is that these words mention such a thing; what
@@ -29,8 +32,10 @@ through the same validation, source defaults, redirects and writes as every othe
 
 Every record takes the source's provenance, grading and handling defaults; all say
 ``method: extracted`` (``inferred`` for resolution candidates) with the extractor's name and
-version. Ids derive from the source, the document and the spans, never from what resolution
-decided, so ingesting a document again rewrites the same records.
+version. Ids derive from the source, the document, its text and the spans, never from what
+resolution decided, so ingesting a document again rewrites the same records. A document read
+into another text gets a second set of records beside the first (nothing is withdrawn, as
+elsewhere), each reading its spans in its own text.
 
 Each thing named is one unit (its entity record and its mentions: stored or refused together),
 as is each co-mention and each candidate link; a unit's line is the line of the text its first
@@ -40,6 +45,7 @@ mention is on.
 from __future__ import annotations
 
 import bisect
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +72,19 @@ Unit = tuple[int, list[Record]]  # (line, records)
 
 def document_id(document: SourceDocument) -> str:
     return f"doc:{document.sha256[:32]}"
+
+
+def text_version(text: str) -> str:
+    """Which reading of a document's bytes this text is (another OCR engine, another decoding
+    rule read the same file into another text): the first 12 hex digits of its SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def document_record(document: SourceDocument) -> str:
+    """The record id of a document's text: ``doc:<hash of the bytes>@<version of the text>``.
+    Every record read from that text names it (entity records add ``#<start>-<end>``), so a
+    span is always read in the text it was found in."""
+    return f"{document_id(document)}@{text_version(document.text)}"
 
 
 @dataclass
@@ -104,6 +123,7 @@ class Statements:
     def document_record(self, document: SourceDocument, extraction: Extraction | None) -> Record:
         """The Document entity's record (validated first: it tells the source's handling)."""
         doc_id = document_id(document)
+        record = document_record(document)
         properties: dict[str, Any] = {
             "title": document.title,
             "date": self.document_date(document, extraction),
@@ -124,7 +144,7 @@ class Statements:
             "properties": {k: v for k, v in properties.items() if v is not None},
             "provenance": {
                 "source": self.source,
-                "record": doc_id,
+                "record": record,
                 "extractor": READER,
                 "confidence": 1.0,
                 **self._observed(document, extraction),
@@ -151,7 +171,8 @@ class Statements:
     ) -> list[Unit]:
         """Every unit of the document but its own record (see the module's docstring)."""
         doc_id = document_id(document)
-        prefix = f"{self.source}:{document.sha256[:32]}"
+        record = document_record(document)
+        prefix = f"{self.source}:{record.removeprefix('doc:')}"
         when = self.document_date(document, extraction)
         observed = {"observedAt": when} if when else {}
         line = _Lines(extraction.text)
@@ -171,7 +192,7 @@ class Statements:
                             "properties": {"name": document.name},
                             "provenance": {
                                 "source": self.source,
-                                "record": doc_id,
+                                "record": record,
                                 "extractor": READER,
                                 "confidence": 1.0,
                                 **observed,
@@ -186,9 +207,9 @@ class Statements:
             ids[named.key] = (decision.entity_id, named.etype)
             tally.entities += 1
             tally.resolved += decision.resolved is not None
-            records = [self._entity(named, decision, doc_id, observed)]
+            records = [self._entity(named, decision, doc_id, record, observed)]
             records.extend(
-                self._mentioned(named, m, decision, doc_id, prefix, when, observed)
+                self._mentioned(named, m, decision, doc_id, record, prefix, when, observed)
                 for m in named.mentions
             )
             out.append((line(named.first.start), records))
@@ -197,7 +218,7 @@ class Statements:
                 out.append(
                     (
                         line(named.first.start),
-                        [self._candidate(named, decision, match, doc_id, prefix, observed)],
+                        [self._candidate(named, decision, match, doc_id, record, prefix, observed)],
                     )
                 )
         link_type = self.schema.links[self.comention_type]
@@ -241,7 +262,7 @@ class Statements:
                             },
                             "provenance": {
                                 "source": self.source,
-                                "record": doc_id,
+                                "record": record,
                                 "method": "extracted",
                                 "document": doc_id,
                                 "span": [start, end],
@@ -262,14 +283,16 @@ class Statements:
         etype = self.schema.entities[named.etype]
         if etype.selector is not None:
             return Decision(entity_id=etype.selector.entity_id(named.value), resolved=None)
-        new_id = new_entity_id(named.etype, doc_id, named.value)
+        new_id = new_entity_id(named.etype, self.source, doc_id, named.value)
         if self.resolver is None:
             return Decision(entity_id=new_id, resolved=None)
         return self.resolver.decide(
             scope, named.etype, named.value, new_id, named.birth_date, doc_id
         )
 
-    def _entity(self, named: Named, decision: Decision, doc_id: str, observed: Record) -> Record:
+    def _entity(
+        self, named: Named, decision: Decision, doc_id: str, record: str, observed: Record
+    ) -> Record:
         etype = self.schema.entities[named.etype]
         properties: dict[str, Any] = {}
         if etype.selector is not None:
@@ -292,7 +315,7 @@ class Statements:
             "properties": properties,
             "provenance": {
                 "source": self.source,
-                "record": f"{doc_id}#{first.start}-{first.end}",
+                "record": f"{record}#{first.start}-{first.end}",
                 "method": "extracted",
                 "document": doc_id,
                 "span": [first.start, first.end],
@@ -308,6 +331,7 @@ class Statements:
         mention: Mention,
         decision: Decision,
         doc_id: str,
+        record: str,
         prefix: str,
         when: str | None,
         observed: Record,
@@ -324,7 +348,7 @@ class Statements:
             "properties": properties,
             "provenance": {
                 "source": self.source,
-                "record": doc_id,
+                "record": record,
                 "method": "extracted",
                 "document": doc_id,
                 "span": [mention.start, mention.end],
@@ -340,6 +364,7 @@ class Statements:
         decision: Decision,
         match: Match,
         doc_id: str,
+        record: str,
         prefix: str,
         observed: Record,
     ) -> Record:
@@ -353,7 +378,7 @@ class Statements:
             "properties": {"score": match.score, "reasons": list(match.reasons)},
             "provenance": {
                 "source": self.source,
-                "record": doc_id,
+                "record": record,
                 "method": "inferred",
                 "document": doc_id,
                 "span": [first.start, first.end],

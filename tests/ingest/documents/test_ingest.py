@@ -170,7 +170,7 @@ def test_no_reader_learns_an_entity_through_a_document(
     scopes = [Scope.of(p, schema.policy, today=TODAY) for p in principals]
     selector_prefixes = tuple(f"{p}:" for p in schema.selector_prefixes)
     checked = 0
-    for _, document in DOCUMENTS:
+    for source, document in DOCUMENTS:
         doc_id = document_id(document)  # type: ignore[arg-type]
         for link in links_of(case, everyone, doc_id):
             for end in (link.source_id, link.target_id):
@@ -179,7 +179,7 @@ def test_no_reader_learns_an_entity_through_a_document(
                 entity = case.get_entity(everyone, end)
                 assert entity is not None
                 own = {
-                    new_entity_id(entity.type, doc_id, str(name))
+                    new_entity_id(entity.type, source, doc_id, str(name))
                     for name in entity.properties.get("name", [])
                 }
                 if end in own:
@@ -397,3 +397,99 @@ def test_names_resolve_against_the_files_before_them_in_the_same_run(
         if link.type == "MENTIONED_IN"
     }
     assert mentioned == {"Karim BELKACEM"}
+
+
+def test_the_same_file_read_into_another_text_keeps_each_span_in_its_own_text(
+    embedded_store: EmbeddedStore,
+    tmp_path: Path,
+    everyone: Scope,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scan read again with other OCR settings gives another text: its records sit beside
+    the first reading's, and every span is read in the text its record names."""
+    shutil.copy(REPORTS / "fr" / "scan-pv-renseignement-hensies.png", tmp_path / "scan.png")
+    manifest = write_case(tmp_path, {})
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data["files"] = [{"path": "scan.png", "source": "notes"}]
+    manifest.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert ingest(embedded_store, manifest).rejected == 0
+    monkeypatch.setenv("GRAPHSVC_OCR_LANGUAGES", "eng")  # reads the French page differently
+    assert ingest(embedded_store, manifest).rejected == 0
+    doc_id = f"doc:{hashlib.sha256((tmp_path / 'scan.png').read_bytes()).hexdigest()[:32]}"
+    document = embedded_store.get_entity(everyone, doc_id)
+    assert document is not None
+    texts = {st.record: str(st.value) for st in document.statements if st.property == "text"}
+    assert len(texts) == 2  # two readings, two records
+    mentioned = [
+        link for link in links_of(embedded_store, everyone, doc_id) if link.type == "MENTIONED_IN"
+    ]
+    assert {link.provenance.record for link in mentioned} == set(texts)
+    for link in mentioned:
+        start, end = link.provenance.span or (0, 0)
+        assert texts[link.provenance.record][start:end] == link.properties["mention"]
+
+
+def test_a_merge_for_one_sources_readers_does_not_reach_another_sources_reading(
+    embedded_store: EmbeddedStore, tmp_path: Path, everyone: Scope, schema: Schema
+) -> None:
+    """Source A's entity for a name is merged into a French-only entity; the same file read
+    through a source shared with Belgium must not land on it through the merge."""
+    french = {
+        "kind": "entity",
+        "id": "fr:P-9",
+        "type": "Person",
+        "properties": {"name": "Marc DUPUIS"},
+        "provenance": {"source": "notes", "record": "P-9"},
+    }
+    (tmp_path / "people.jsonl").write_text(json.dumps(french) + "\n", encoding="utf-8")
+    sources = yaml.safe_load(yaml.safe_dump(SOURCES))
+    shared = yaml.safe_load(yaml.safe_dump(SOURCES["sources"]["notes"]))
+    shared["handling"]["releasableTo"] = ["BE", "FR"]
+    sources["sources"]["shared"] = shared
+    text = b"Le 02/03/2024, Karim BELKACEM a vu Marcel DUPUY au 06 12 34 56 78.\n"
+    manifest = write_case(tmp_path, {"pv.txt": text}, sources)
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data["files"].insert(0, {"path": "people.jsonl", "source": "notes"})
+    manifest.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert ingest(embedded_store, manifest).rejected == 0
+    doc_id = f"doc:{hashlib.sha256(text).hexdigest()[:32]}"
+    (dupuy,) = {
+        link.source_id
+        for link in links_of(embedded_store, everyone, doc_id)
+        if link.properties.get("mention") == "Marcel DUPUY"
+    }
+    assert dupuy.startswith("x:person:")  # "Marcel DUPUY" is not "Marc DUPUIS" for sure
+    embedded_store.merge_entities(everyone, ["fr:P-9", dupuy], None, by="an", reason="same")
+    data["files"] = [{"path": "pv.txt", "source": "shared"}]
+    manifest.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert ingest(embedded_store, manifest).rejected == 0
+    ends = {
+        link.source_id
+        for link in links_of(embedded_store, everyone, doc_id)
+        if link.properties.get("mention") == "Marcel DUPUY" and link.id.startswith("shared:")
+    }
+    assert len(ends) == 1 and "fr:P-9" not in ends
+
+
+def test_a_readers_fault_on_one_file_is_reported_and_the_run_goes_on(
+    embedded_store: EmbeddedStore,
+    tmp_path: Path,
+    everyone: Scope,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from graphsvc.ingest import runner
+
+    real = runner.read_document
+
+    def faulty(path: Path) -> list[object]:
+        if Path(path).name == "bad.txt":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(path)  # type: ignore[return-value]
+
+    monkeypatch.setattr(runner, "read_document", faulty)
+    manifest = write_case(tmp_path, {"bad.txt": b"x", "good.txt": GOOD.encode()})
+    report = ingest(embedded_store, manifest)
+    (problem,) = report.problems
+    assert Path(problem.file).name == "bad.txt"
+    assert problem.reason == "could not be read (RecursionError: maximum recursion depth exceeded)"
+    assert embedded_store.get_entity(everyone, "phone:+33612345678") is not None

@@ -628,3 +628,25 @@ def test_missing_tesseract_fails_an_email_with_an_image_attachment(
     with pytest.raises(OcrUnavailable) as caught:
         read_document(path)
     assert caught.value.file == f"{path}#1:scan.png"
+
+
+def test_a_header_in_8_bit_without_encoded_words_is_read_as_text(tmp_path: Path) -> None:
+    raw = (
+        b"From: Jos\xe9 Mart\xednez <jose@example.com>\r\nTo: ocrteh@example.fr\r\n"
+        b"Subject: Rapport d'\xe9t\xe9\r\nDate: Tue, 15 Oct 2024 10:00:00 +0200\r\n\r\nCorps.\r\n"
+    )
+    doc = only(read_document(write(tmp_path, "latin1.eml", raw)))
+    assert doc.text.startswith("From: José Martínez <jose@example.com>\n")
+    assert doc.title == "Rapport d'été"
+    assert not any("\ud800" <= char <= "\udfff" for char in doc.text)
+    (a, b) = doc.fields["from"][0]
+    assert doc.text[a:b] == "jose@example.com"
+
+
+def test_a_date_utc_cannot_hold_is_no_date(tmp_path: Path) -> None:
+    raw = (
+        b"From: a@example.com\r\nTo: b@example.com\r\n"
+        b"Date: Fri, 31 Dec 9999 23:00:00 -1200\r\nSubject: x\r\n\r\nCorps.\r\n"
+    )
+    doc = only(read_document(write(tmp_path, "far.eml", raw)))
+    assert doc.date is None and doc.text.endswith("Corps.")
