@@ -49,8 +49,6 @@ COMENTION_EXTRACTOR = "graphsvc.comention/1"
 LINKED_KINDS = frozenset(
     {"person", "organization", "phone", "email", "iban", "ip", "crypto", "plate", "iddoc"}
 )
-# kinds that become no entity of their own
-UNLINKED_KINDS = frozenset({"bic", "date"})
 BIRTH_GAP = 40  # at most this many characters between a name and its birth date
 PARAGRAPH_FACTOR = 0.8  # a paragraph co-mention is less sure than one in a sentence
 RULE_CONFIDENCE = CONFIDENCE["rule"]  # names a rule confirmed
@@ -77,11 +75,6 @@ class Named:
     @property
     def confidence(self) -> float:
         return max(m.confidence for m in self.mentions)
-
-    @property
-    def forms(self) -> list[str]:
-        """The distinct written forms, in order of appearance."""
-        return list(dict.fromkeys(" ".join(m.text.split()) for m in self.mentions))
 
 
 @dataclass(frozen=True)

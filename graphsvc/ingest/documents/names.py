@@ -123,7 +123,6 @@ _TITLES = (
     r"Doamna|dl\.|dna\.|Inspecteur|Inspectrice|Analyst|Analyste|Interprète|Interpreter|"
     r"Officier|officier"
 )
-_TITLE_WORDS = frozenset({"ds", "dc", "di", "dci", "pc", "mm", "m", "dr", "mr", "mrs", "ms"})
 _TITLE_BEFORE = re.compile(rf"(?:^|(?<=[\s(\[\"«]))(?:{_TITLES})\s+$")
 _TITLE_START = re.compile(rf"^(?:{_TITLES})\s+")
 _UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸĂÎȘȚŞŢŁŃÓŚŹŻÁÍÚÑ"
