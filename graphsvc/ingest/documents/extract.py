@@ -106,14 +106,10 @@ class CoMention:
 @dataclass(frozen=True)
 class Extraction:
     text: str
-    language: str | None
     mentions: list[Mention]  # every mention kept, in text order
     named: list[Named]  # in order of first mention
     comentions: list[CoMention]
-    sentences: list[tuple[int, int]]
-    paragraphs: list[tuple[int, int]]
     birth_dates: frozenset[tuple[int, int]] = field(default_factory=frozenset)
-    names_model: str | None = None
 
     def by_key(self) -> dict[str, Named]:
         return {n.key: n for n in self.named}
@@ -148,25 +144,23 @@ class Extractor:
     ) -> Extraction:
         """The mentions of ``text`` (a document in ``language``, from a source in country
         ``region``), what they name, and the co-mentions within each ``context``."""
+        segments = segment(text)
         selectors = find_selectors(text, region)
         dates = _outside(find_dates(text, language), selectors)
-        reading = self.names.read(text, language) if text.strip() else None
-        names = _outside(reading.names if reading else [], [*selectors, *dates])
-        found = sorted([*selectors, *dates, *names], key=lambda m: (m.start, m.end))
-        segments = segment(text)
+        names = self.names.read(text, language, segments.sentences).names if text.strip() else []
+        found = sorted(
+            [*selectors, *dates, *_outside(names, [*selectors, *dates])],
+            key=lambda m: (m.start, m.end),
+        )
         named, births, mentions = _group(text, found, segments.sentences)
         contexts = segments.sentences if context == "sentence" else segments.paragraphs
         comentions = _comentions(named, mentions, contexts, context, births)
         return Extraction(
             text=text,
-            language=language,
             mentions=mentions,
             named=named,
             comentions=comentions,
-            sentences=segments.sentences,
-            paragraphs=segments.paragraphs,
             birth_dates=frozenset(births),
-            names_model=reading.model if reading else None,
         )
 
 

@@ -251,12 +251,16 @@ class NameFinder:
                 self._loaded[model] = nlp
             return nlp
 
-    def read(self, text: str, language: str | None) -> Reading:
+    def read(
+        self, text: str, language: str | None, sentences: list[tuple[int, int]] | None = None
+    ) -> Reading:
+        """The names of ``text``, read sentence by sentence (``sentences``, the text's
+        ``segment`` when the caller has not made it already)."""
         model = self.model_for(language)
         nlp = self.pipeline(model)
         version = f"spacy:{model}/{nlp.meta.get('version', '?')}"
         found: list[_Found] = []
-        spans = segment(text).sentences
+        spans = segment(text).sentences if sentences is None else sentences
         views = (model_view(text[start:end]) for start, end in spans)
         for (start, _), doc in zip(spans, nlp.pipe(views, batch_size=BATCH), strict=True):
             found.extend(_entities(doc, start))
