@@ -8,6 +8,8 @@ written).
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # kinds of mention, and the entity type each becomes (dates become no entity: they date links)
@@ -46,3 +48,21 @@ class Mention:
 
     def overlaps(self, other: Mention) -> bool:
         return self.start < other.end and other.start < self.end
+
+
+def disjoint(ranked: Iterable[Mention]) -> list[Mention]:
+    """The mentions that overlap none ranked before them (``ranked`` is best first), in text
+    order."""
+    starts: list[int] = []  # accepted spans, kept sorted and disjoint
+    ends: list[int] = []
+    kept: list[Mention] = []
+    for m in ranked:
+        index = bisect.bisect_left(starts, m.start)
+        if index > 0 and ends[index - 1] > m.start:
+            continue
+        if index < len(starts) and starts[index] < m.end:
+            continue
+        starts.insert(index, m.start)
+        ends.insert(index, m.end)
+        kept.append(m)
+    return sorted(kept, key=lambda m: (m.start, m.end))

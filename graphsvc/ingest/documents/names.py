@@ -35,7 +35,6 @@ The model gives no probability per entity, so confidence is fixed by how the nam
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 import threading
@@ -44,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from graphsvc.errors import InvalidConfig
-from graphsvc.ingest.documents.mentions import Mention
+from graphsvc.ingest.documents.mentions import Mention, disjoint
 from graphsvc.ingest.documents.selectors import CAR_MAKES
 from graphsvc.ingest.documents.sentences import segment
 from graphsvc.model.properties import COUNTRIES
@@ -438,16 +437,4 @@ def _companies(text: str, sentences: list[tuple[int, int]], extractor: str) -> I
 
 def _without_overlaps(names: list[Mention]) -> list[Mention]:
     """Where spans overlap, the surer mention wins, then the longer one."""
-    starts: list[int] = []  # accepted spans, kept sorted and disjoint
-    ends: list[int] = []
-    kept: list[Mention] = []
-    for mention in sorted(names, key=lambda m: (-m.confidence, -(m.end - m.start), m.start)):
-        index = bisect.bisect_left(starts, mention.start)
-        if index > 0 and ends[index - 1] > mention.start:
-            continue
-        if index < len(starts) and starts[index] < mention.end:
-            continue
-        starts.insert(index, mention.start)
-        ends.insert(index, mention.end)
-        kept.append(mention)
-    return sorted(kept, key=lambda m: m.start)
+    return disjoint(sorted(names, key=lambda m: (-m.confidence, -(m.end - m.start), m.start)))

@@ -54,14 +54,13 @@ inside an IBAN or an IP address is not a phone.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import phonenumbers
 
-from graphsvc.ingest.documents.mentions import Mention
+from graphsvc.ingest.documents.mentions import Mention, disjoint
 from graphsvc.model.selectors import (
     crypto_currency,
     normalize_bic,
@@ -274,20 +273,7 @@ def find_selectors(text: str, region: str | None = None) -> list[Mention]:
         *_plates(text),
     ]
     candidates.sort(key=lambda c: (c.rank, c.mention.start - c.mention.end, c.mention.start))
-    starts: list[int] = []  # accepted spans, kept sorted and disjoint
-    ends: list[int] = []
-    kept: list[Mention] = []
-    for candidate in candidates:
-        m = candidate.mention
-        index = bisect.bisect_left(starts, m.start)
-        if index > 0 and ends[index - 1] > m.start:
-            continue
-        if index < len(starts) and starts[index] < m.end:
-            continue
-        starts.insert(index, m.start)
-        ends.insert(index, m.end)
-        kept.append(m)
-    return sorted(kept, key=lambda m: (m.start, m.end))
+    return disjoint(c.mention for c in candidates)
 
 
 def _mention(
