@@ -167,10 +167,12 @@ def _extraction(args: argparse.Namespace, schema: Schema) -> int:
         f"{len(documents)} labelled documents ({labels}); language detected right for "
         f"{result.languages_right} of {len(documents)}; {seconds:.1f} s to read and extract\n"
     )
-    for line in text.table(result):
+    for line in text.table(result.scores):
         print(line)
     print("")
-    for line in text.totals(result, {"selectors": SELECTOR_KINDS, "names": NAME_KINDS}):
+    for line in text.table(
+        text.totals(result.scores, {"selectors": SELECTOR_KINDS, "names": NAME_KINDS})
+    ):
         print(line)
     if args.details:
         for doc in documents:

@@ -27,7 +27,7 @@ kinds labels link (``LINKED_KINDS``). Counts add up over documents (micro-averag
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -262,8 +262,8 @@ def _tally(
         result.spurious[kind] = sorted(found - expected)
 
 
-def table(evaluation: Evaluation, kinds: Iterable[str] | None = None) -> list[str]:
-    """The scores as Markdown table lines."""
+def table(scores: Mapping[str, Score], kinds: Iterable[str] | None = None) -> list[str]:
+    """The scores (of ``kinds``, default all) as Markdown table lines."""
 
     def pct(x: float | None) -> str:
         return "—" if x is None else f"{x:.3f}"
@@ -272,8 +272,8 @@ def table(evaluation: Evaluation, kinds: Iterable[str] | None = None) -> list[st
         "| kind | labelled | found | correct | precision | recall | F1 |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for kind in kinds or evaluation.scores:
-        s = evaluation.scores[kind]
+    for kind in kinds or scores:
+        s = scores[kind]
         lines.append(
             f"| {kind} | {s.tp + s.fn} | {s.tp + s.fp} | {s.tp} | {pct(s.precision)} "
             f"| {pct(s.recall)} | {pct(s.f1)} |"
@@ -281,13 +281,12 @@ def table(evaluation: Evaluation, kinds: Iterable[str] | None = None) -> list[st
     return lines
 
 
-def totals(evaluation: Evaluation, groups: dict[str, Iterable[str]]) -> list[str]:
-    """Table lines (header included) of the counts added over each group of kinds."""
-    lines = table(Evaluation(scores={}, documents=[]), [])
+def totals(scores: Mapping[str, Score], groups: dict[str, Iterable[str]]) -> dict[str, Score]:
+    """``all <group>`` -> the counts added over the group's kinds."""
+    out: dict[str, Score] = {}
     for name, kinds in groups.items():
-        total = Score()
+        total = out[f"all {name}"] = Score()
         for kind in kinds:
-            s = evaluation.scores[kind]
+            s = scores[kind]
             total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
-        lines.extend(table(Evaluation(scores={f"all {name}": total}, documents=[]))[2:])
-    return lines
+    return out
