@@ -116,17 +116,18 @@ class Statements:
 
     schema: Schema
     source: str
-    resolver: Resolver | None  # None: no resolution (every name a new entity)
-    comention_type: str = "CO_MENTIONED"
+    resolver: Resolver
+    comention_type: str  # the source's (``SourceConfig.comention_type``)
     tally: Tally = field(default_factory=Tally)
 
-    def document_record(self, document: SourceDocument, extraction: Extraction | None) -> Record:
+    def document_record(self, document: SourceDocument, extraction: Extraction) -> Record:
         """The Document entity's record (validated first: it tells the source's handling)."""
         doc_id = document_id(document)
         record = document_record(document)
+        when = self.document_date(document, extraction)
         properties: dict[str, Any] = {
             "title": document.title,
-            "date": self.document_date(document, extraction),
+            "date": when,
             "language": document.language,
             "kind": DOCUMENT_KINDS.get(document.media_type, "image"),
             "hash": document.sha256,
@@ -147,20 +148,14 @@ class Statements:
                 "record": record,
                 "extractor": READER,
                 "confidence": 1.0,
-                **self._observed(document, extraction),
+                **({"observedAt": when} if when else {}),
             },
         }
 
-    def document_date(self, document: SourceDocument, extraction: Extraction | None) -> str | None:
+    def document_date(self, document: SourceDocument, extraction: Extraction) -> str | None:
         """The date the document states (an e-mail's Date, a PDF's creation date), else the
         first date in its opening characters that is not a birth date."""
-        if document.date:
-            return document.date
-        return extraction.first_date(DATE_WITHIN) if extraction is not None else None
-
-    def _observed(self, document: SourceDocument, extraction: Extraction | None) -> Record:
-        day = self.document_date(document, extraction)
-        return {"observedAt": day} if day else {}
+        return document.date or extraction.first_date(DATE_WITHIN)
 
     def units(
         self,
@@ -284,8 +279,6 @@ class Statements:
         if etype.selector is not None:
             return Decision(entity_id=etype.selector.entity_id(named.value), resolved=None)
         new_id = new_entity_id(named.etype, self.source, doc_id, named.value)
-        if self.resolver is None:
-            return Decision(entity_id=new_id, resolved=None)
         return self.resolver.decide(
             scope, named.etype, named.value, new_id, named.birth_date, doc_id
         )
