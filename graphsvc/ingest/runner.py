@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from graphsvc.errors import GraphsvcError, InvalidInput, InvalidMapping, OcrUnavailable
 from graphsvc.ingest.csvsource import read_csv
-from graphsvc.ingest.documents.extract import Context, Extractor
+from graphsvc.ingest.documents.extract import Extractor
 from graphsvc.ingest.documents.read import DOCUMENT_SUFFIXES, read_document
 from graphsvc.ingest.documents.resolve import Resolver, Thresholds
 from graphsvc.ingest.documents.statements import Statements, Tally
@@ -317,7 +317,6 @@ class Ingestor:
             Resolver(self.store, self.thresholds),
             config.comention_type,
         )
-        context: Context = "paragraph" if config.comention_context == "paragraph" else "sentence"
         for document in documents:
             where = document.path
             self.report.file(where)
@@ -325,7 +324,7 @@ class Ingestor:
                 self.report.reject(where, None, None, reason=f"attachment not read: {skipped}")
             try:
                 extraction = self._extractor.extract(
-                    document.text, document.language, config.region, context
+                    document.text, document.language, config.region, config.comention_context
                 )
             except GraphsvcError:
                 raise

@@ -32,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graphsvc.errors import InvalidInput, InvalidMapping, first_problem
-from graphsvc.ingest.documents.mentions import CONTEXTS
+from graphsvc.ingest.documents.mentions import CONTEXTS, Context
 from graphsvc.model.properties import COUNTRIES
 from graphsvc.model.records import GradingIn, HandlingIn, ProvenanceIn, RecordValidator
 from graphsvc.model.schema import Schema
@@ -120,9 +120,10 @@ class SourceConfig(BaseModel):
         return str(self.extraction.get("coMention", DEFAULT_COMENTION))
 
     @property
-    def comention_context(self) -> str:
+    def comention_context(self) -> Context:
         """Where two mentions count as together: ``sentence`` or ``paragraph``."""
-        return str(self.extraction.get("context", CONTEXTS[0]))
+        context: Context = self.extraction.get("context", CONTEXTS[0])  # checked on loading
+        return context
 
     @property
     def region(self) -> str | None:

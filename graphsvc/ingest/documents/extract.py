@@ -31,19 +31,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
 
 import fingerprints
 import normality
 
 from graphsvc.ingest.documents.dates import find_dates
-from graphsvc.ingest.documents.mentions import NAME_KINDS, SELECTOR_KINDS, Mention
+from graphsvc.ingest.documents.mentions import NAME_KINDS, SELECTOR_KINDS, Context, Mention
 from graphsvc.ingest.documents.names import CONFIDENCE, NOT_NAMES, NameFinder
 from graphsvc.ingest.documents.resolve import birth_context
 from graphsvc.ingest.documents.selectors import find_selectors
 from graphsvc.ingest.documents.sentences import segment
 
-Context = Literal["sentence", "paragraph"]  # mentions.CONTEXTS
 COMENTION_EXTRACTOR = "graphsvc.comention/1"
 # kinds whose things are linked by co-mention (the labelled links of seed/reports use these)
 LINKED_KINDS = frozenset(

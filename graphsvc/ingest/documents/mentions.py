@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 # kinds of mention, and the entity type each becomes (dates become no entity: they date links)
 SELECTOR_KINDS: dict[str, str] = {
@@ -30,7 +31,8 @@ NAME_KINDS: dict[str, str] = {
 }
 KINDS: tuple[str, ...] = (*SELECTOR_KINDS, *NAME_KINDS, "date")
 # what co-mention links are drawn within
-CONTEXTS: tuple[str, ...] = ("sentence", "paragraph")
+Context = Literal["sentence", "paragraph"]
+CONTEXTS: tuple[Context, ...] = get_args(Context)
 
 
 @dataclass(frozen=True, slots=True)
